@@ -1,0 +1,67 @@
+#pragma once
+/// `otp::ref`: a reference, unique for the life of a node run.
+///
+/// Local refs come from one 64-bit counter salted with a per-run random
+/// word, and print as Erlang does (`#Ref<0.W2.W1.W0>`). Refs from other nodes
+/// keep their words (up to five) and creation, so they round-trip.
+
+#include "otp/atom.hpp"
+
+#include <array>
+#include <compare>
+#include <cstdint>
+#include <span>
+#include <string>
+
+namespace otp {
+
+class ref {
+public:
+  /// The null ref (all words zero); never returned by `make()`.
+  constexpr ref() noexcept = default;
+
+  /// A new local ref. Thread-safe.
+  [[nodiscard]] static ref make() noexcept;
+
+  /// A ref from another node (1 to 5 words, as the distribution carries).
+  [[nodiscard]] static ref remote(atom node, std::uint32_t creation,
+                                  std::span<const std::uint32_t> words);
+
+  /// A local ref with a given counter value (terms store local refs inline).
+  [[nodiscard]] static ref local_from_counter(std::uint64_t counter) noexcept;
+
+  [[nodiscard]] bool is_local() const noexcept { return node_ == atom{}; }
+  /// The node: the local node's name for local refs.
+  [[nodiscard]] atom node() const noexcept;
+  [[nodiscard]] std::uint32_t creation() const noexcept { return creation_; }
+  [[nodiscard]] std::span<const std::uint32_t> words() const noexcept {
+    return {words_.data(), len_};
+  }
+  /// For local refs: the counter that made it.
+  [[nodiscard]] std::uint64_t counter() const noexcept {
+    return (std::uint64_t{words_[1]} << 32) | words_[0];
+  }
+  explicit operator bool() const noexcept { return len_ != 0; }
+
+  friend bool operator==(const ref&, const ref&) noexcept = default;
+  /// Erlang's term order for refs.
+  friend std::strong_ordering operator<=>(const ref& a, const ref& b) noexcept;
+
+  [[nodiscard]] std::size_t hash() const noexcept;
+
+private:
+  atom node_;                     // '' means the local node
+  std::uint32_t creation_ = 0;
+  std::array<std::uint32_t, 5> words_{};
+  std::uint8_t len_ = 0;
+};
+
+/// `#Ref<0.W2.W1.W0>`.
+[[nodiscard]] std::string to_string(const ref& r);
+
+} // namespace otp
+
+template <>
+struct std::hash<otp::ref> {
+  std::size_t operator()(const otp::ref& r) const noexcept { return r.hash(); }
+};

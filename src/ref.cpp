@@ -1,0 +1,89 @@
+#include "otp/ref.hpp"
+
+#include "otp/local_node.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <random>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace otp {
+namespace {
+
+std::atomic<std::uint64_t> ref_counter{1};
+
+/// The third word of every local ref: random per run, so refs of two runs of
+/// the same node differ (as the BEAM's do).
+std::uint32_t run_salt() noexcept {
+  static const std::uint32_t salt = [] {
+    std::random_device rd;
+    auto t = static_cast<std::uint32_t>(
+        std::chrono::steady_clock::now().time_since_epoch().count());
+    return rd() ^ t;
+  }();
+  return salt;
+}
+
+} // namespace
+
+ref ref::make() noexcept {
+  return local_from_counter(
+      ref_counter.fetch_add(1, std::memory_order_relaxed));
+}
+
+ref ref::local_from_counter(std::uint64_t counter) noexcept {
+  ref r;
+  r.words_[0] = static_cast<std::uint32_t>(counter);
+  r.words_[1] = static_cast<std::uint32_t>(counter >> 32);
+  r.words_[2] = run_salt();
+  r.len_ = 3;
+  return r;
+}
+
+ref ref::remote(atom node, std::uint32_t creation,
+                std::span<const std::uint32_t> words) {
+  if (words.empty() || words.size() > 5)
+    throw std::invalid_argument("otp: a ref has 1 to 5 words");
+  ref r;
+  r.node_ = node;
+  r.creation_ = creation;
+  std::copy(words.begin(), words.end(), r.words_.begin());
+  r.len_ = static_cast<std::uint8_t>(words.size());
+  return r;
+}
+
+atom ref::node() const noexcept { return is_local() ? local_node() : node_; }
+
+std::strong_ordering operator<=>(const ref& a, const ref& b) noexcept {
+  if (a.is_local() != b.is_local() || a.node_ != b.node_)
+    if (auto c = compare_text(a.node(), b.node()); c != 0)
+      return c;
+  // Erlang compares the most significant (last) word first.
+  if (auto c = a.len_ <=> b.len_; c != 0)
+    return c;
+  for (int i = a.len_ - 1; i >= 0; --i)
+    if (auto c = a.words_[i] <=> b.words_[i]; c != 0)
+      return c;
+  return a.creation_ <=> b.creation_;
+}
+
+std::size_t ref::hash() const noexcept {
+  std::size_t h = node_.index();
+  for (std::size_t i = 0; i < len_; ++i)
+    h = h * 0x100000001b3ULL ^ words_[i];
+  return h;
+}
+
+std::string to_string(const ref& r) {
+  std::string out = fmt::format("#Ref<{}", r.is_local() ? 0U : r.node().index());
+  auto w = r.words();
+  for (auto i = w.size(); i-- > 0;)
+    out += fmt::format(".{}", w[i]);
+  out += '>';
+  return out;
+}
+
+} // namespace otp
