@@ -1,0 +1,109 @@
+#pragma once
+/// The many-senders, one-receiver signal stack of a process, which also
+/// carries its scheduling state (the CAF "lifo inbox" design):
+/// - empty: the process is running or queued; senders just push;
+/// - blocked: the process waits for signals; the sender that pushes onto
+///   `blocked` must schedule it (exactly one sender sees that);
+/// - closed: the process has exited; pushes fail and the sender deals with
+///   the signal (a link or monitor gets `noproc`, a message is dropped).
+
+#include "otp/detail/signal.hpp"
+
+#include <atomic>
+
+namespace otp::detail {
+
+class inbox {
+public:
+  enum class push_result { queued, unblocked, closed };
+
+  inbox() = default;
+  inbox(const inbox&) = delete;
+  inbox& operator=(const inbox&) = delete;
+
+  /// Pushes `s` (taking ownership unless closed). Thread-safe.
+  push_result push(signal* s) noexcept {
+    signal* head = head_.load(std::memory_order_relaxed);
+    for (;;) {
+      if (head == closed_tag())
+        return push_result::closed;
+      s->next = head == blocked_tag() ? nullptr : head;
+      if (head_.compare_exchange_weak(head, s, std::memory_order_acq_rel,
+                                      std::memory_order_relaxed))
+        return head == blocked_tag() ? push_result::unblocked
+                                     : push_result::queued;
+    }
+  }
+
+  /// Takes every queued signal, oldest first. Owner only; never blocked.
+  [[nodiscard]] signal* take_all() noexcept {
+    signal* head = head_.load(std::memory_order_relaxed);
+    if (head == nullptr || head == closed_tag() || head == blocked_tag())
+      return nullptr;
+    head = head_.exchange(nullptr, std::memory_order_acquire);
+    return reverse(head);
+  }
+
+  /// Marks the process as waiting if nothing is queued. Owner only.
+  /// Returns false when signals arrived (take them first).
+  [[nodiscard]] bool try_block() noexcept {
+    signal* expected = nullptr;
+    return head_.compare_exchange_strong(expected, blocked_tag(),
+                                         std::memory_order_acq_rel,
+                                         std::memory_order_relaxed);
+  }
+
+  /// Undoes try_block when the owner is run without a push (e.g. shutdown).
+  void unblock() noexcept {
+    signal* expected = blocked_tag();
+    head_.compare_exchange_strong(expected, nullptr,
+                                  std::memory_order_acq_rel);
+  }
+
+  /// Closes the inbox for good and returns what was still queued, oldest
+  /// first. Owner only.
+  [[nodiscard]] signal* close() noexcept {
+    signal* head = head_.exchange(closed_tag(), std::memory_order_acq_rel);
+    if (head == blocked_tag() || head == closed_tag())
+      return nullptr;
+    return reverse(head);
+  }
+
+  [[nodiscard]] bool is_blocked() const noexcept {
+    return head_.load(std::memory_order_acquire) == blocked_tag();
+  }
+  [[nodiscard]] bool is_closed() const noexcept {
+    return head_.load(std::memory_order_acquire) == closed_tag();
+  }
+
+  /// Walks queued signals newest first without taking them (testkit only,
+  /// when no other thread can push).
+  template <class F>
+  void peek(F&& f) const {
+    signal* s = head_.load(std::memory_order_acquire);
+    if (s == blocked_tag() || s == closed_tag())
+      return;
+    for (; s; s = s->next)
+      f(*s);
+  }
+
+private:
+  static signal* reverse(signal* s) noexcept {
+    signal* out = nullptr;
+    while (s)
+      s = std::exchange(s->next, std::exchange(out, s));
+    return out;
+  }
+  static signal* blocked_tag() noexcept {
+    static signal tag;
+    return &tag;
+  }
+  static signal* closed_tag() noexcept {
+    static signal tag;
+    return &tag;
+  }
+
+  std::atomic<signal*> head_{nullptr};
+};
+
+} // namespace otp::detail

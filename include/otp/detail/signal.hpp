@@ -1,0 +1,42 @@
+#pragma once
+/// Signals: everything one process sends another travels as a `signal`
+/// through the receiver's single inbox, so per-pair order holds for messages,
+/// links, exits and monitors alike (see docs/design/signals.md).
+
+#include "otp/pid.hpp"
+#include "otp/term.hpp"
+
+#include <cstdint>
+#include <new>
+
+namespace otp::detail {
+
+enum class signal_kind : std::uint8_t {
+  message,     ///< payload: the message
+  exit,        ///< exit/2: payload: reason; from: sender
+  forced_exit, ///< untrappable exit with payload as reason (runtime shutdown)
+  exit_linked, ///< a linked process died: payload: reason; from: the dead one
+  link,        ///< from: the process that linked to us
+  unlink,      ///< from: the process that unlinked
+  monitor,     ///< from: watcher; extra: the ref; payload: name or []
+  demonitor,   ///< from: watcher; extra: the ref
+  down,        ///< extra: the ref; payload: reason; from: the dead process
+  timeout,     ///< a receive timeout fired; seq: which receive
+  timer,       ///< a timer message: payload: the message; seq: timer id
+};
+
+struct signal {
+  signal* next = nullptr;
+  signal_kind kind = signal_kind::message;
+  std::uint64_t seq = 0;
+  pid from;
+  term payload;
+  term extra;
+
+  /// Signals come from a per-thread free list: a malloc per message costs
+  /// three times the queue operation itself on this hardware.
+  static void* operator new(std::size_t size);
+  static void operator delete(void* p) noexcept;
+};
+
+} // namespace otp::detail

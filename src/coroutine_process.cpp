@@ -1,0 +1,120 @@
+#include "exception_reason.hpp"
+#include "otp/detail/spawn.hpp"
+#include "runtime_core.hpp"
+
+namespace otp::detail {
+
+bool coroutine_process_base::receive_ready(receive_request& r) noexcept {
+  reset_save_point();
+  // A process that keeps finding messages must still let others run.
+  if (budget_ && *budget_ <= 0)
+    return false;
+  if (signal* s = take_matching(r.match, r.pred)) {
+    r.result = std::move(s->payload);
+    delete s;
+    reset_save_point();
+    if (budget_)
+      --*budget_;
+    return true;
+  }
+  return false;
+}
+
+void coroutine_process_base::receive_suspend(receive_request& r,
+                                             std::coroutine_handle<> h) noexcept {
+  waiting_ = &r;
+  resume_point_ = h;
+  if (r.timeout_ms > 0) {
+    timeout_timer_ = ref::make().counter();
+    internal::timer_payload p;
+    p.target = self();
+    p.kind = signal_kind::timeout;
+    p.key = timeout_timer_;
+    runtime().timers().start(std::chrono::milliseconds{r.timeout_ms},
+                             std::move(p));
+  }
+}
+
+void coroutine_process_base::yield_suspend(std::coroutine_handle<> h) noexcept {
+  resume_point_ = h;
+  yielding_ = true;
+}
+
+bool coroutine_process_base::complete_receive(receive_request& r) noexcept {
+  signal* s = take_matching(r.match, r.pred);
+  if (s) {
+    r.result = std::move(s->payload);
+    delete s;
+    if (budget_)
+      --*budget_;
+  } else if (r.timeout_ms == 0 ||
+             (timeout_timer_ && timeout_fired(timeout_timer_))) {
+    r.result.reset();
+  } else {
+    return false;
+  }
+  if (timeout_timer_ && s)
+    runtime().timers().cancel(timeout_timer_);
+  timeout_timer_ = 0;
+  reset_save_point();
+  waiting_ = nullptr;
+  return true;
+}
+
+step_result coroutine_process_base::step(int& budget) noexcept {
+  budget_ = &budget;
+  for (;;) {
+    if (waiting_) {
+      if (budget <= 0)
+        break; // yield; the receive completes next turn
+      drain();
+      if (exit_pending())
+        break;
+      bool done = false;
+      try {
+        done = complete_receive(*waiting_);
+      } catch (...) {
+        // A pattern that throws crashes the process like any process code.
+        set_exit(internal::exception_reason(std::current_exception()));
+        break;
+      }
+      if (!done) {
+        budget_ = nullptr;
+        return step_result::waiting;
+      }
+    }
+    resume_point_.resume();
+    if (body_.done()) {
+      auto error = body_.promise().error();
+      set_exit(error ? internal::exception_reason(error) : term{atoms::normal});
+      break;
+    }
+    if (exit_pending())
+      break;
+    if (yielding_) {
+      yielding_ = false;
+      budget_ = nullptr;
+      return step_result::yielded;
+    }
+  }
+  budget_ = nullptr;
+  return exit_pending() ? step_result::exited : step_result::yielded;
+}
+
+void coroutine_process_base::release_user_state() noexcept {
+  if (timeout_timer_) {
+    runtime().timers().cancel(timeout_timer_);
+    timeout_timer_ = 0;
+  }
+  waiting_ = nullptr;
+  if (body_) {
+    // Destroying the top frame destroys any nested task frames it awaits.
+    std::exchange(body_, {}).destroy();
+  }
+}
+
+std::size_t coroutine_process_base::user_memory() const noexcept {
+  return 0;
+}
+
+} // namespace otp::detail

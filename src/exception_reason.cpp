@@ -1,0 +1,47 @@
+#include "exception_reason.hpp"
+
+#include "otp/process.hpp"
+
+#include <cstdlib>
+#include <cxxabi.h>
+#include <memory>
+#include <string>
+#include <typeinfo>
+
+namespace otp::internal {
+namespace {
+
+std::string demangle(const char* name) {
+  int status = 0;
+  std::unique_ptr<char, decltype(&std::free)> out{
+      abi::__cxa_demangle(name, nullptr, nullptr, &status), &std::free};
+  return status == 0 && out ? std::string{out.get()} : std::string{name};
+}
+
+std::string current_type_name() {
+  const std::type_info* t = abi::__cxa_current_exception_type();
+  return t ? demangle(t->name()) : std::string{"unknown"};
+}
+
+} // namespace
+
+term exception_reason(std::exception_ptr e) noexcept {
+  try {
+    try {
+      std::rethrow_exception(e);
+    } catch (const exit_exception& x) {
+      return x.reason;
+    } catch (const std::exception& x) {
+      return term{atoms::exception, atom{current_type_name()},
+                  std::string{x.what()}};
+    } catch (...) {
+      return term{atoms::exception, atom{current_type_name()},
+                  std::string{}};
+    }
+  } catch (...) {
+    // Building the reason itself failed (out of memory): still end cleanly.
+    return atoms::exception;
+  }
+}
+
+} // namespace otp::internal

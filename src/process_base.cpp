@@ -1,0 +1,565 @@
+#include "otp/detail/process_base.hpp"
+
+#include "otp/local_node.hpp"
+#include "otp/process.hpp"
+#include "otp/process_info.hpp"
+#include "runtime_core.hpp"
+
+#include <algorithm>
+
+namespace otp::detail {
+namespace {
+
+thread_local process_base* current = nullptr;
+
+/// Messages a process may take per turn before others get the worker
+/// (the BEAM's reductions, counted in messages).
+constexpr int turn_budget = 1000;
+
+constexpr std::uint32_t id_bits = 28; // as the BEAM's pid numbers
+
+signal* make_signal(signal_kind kind, pid from) {
+  auto* s = new signal;
+  s->kind = kind;
+  s->from = std::move(from);
+  return s;
+}
+
+term down_message(const ref& tag, const term& object, const term& reason) {
+  return term{atoms::DOWN, tag, atoms::process, object, reason};
+}
+
+template <class Vec, class Pred>
+bool erase_first(Vec& v, Pred pred) {
+  auto it = std::find_if(v.begin(), v.end(), pred);
+  if (it == v.end())
+    return false;
+  v.erase(it);
+  return true;
+}
+
+} // namespace
+
+process_base* current_process() noexcept { return current; }
+void set_current_process(process_base* p) noexcept { current = p; }
+
+process_base::process_base(runtime_core& rt, std::uint64_t number) noexcept
+    : pid_block(atom{},
+                static_cast<std::uint32_t>(number & ((1U << id_bits) - 1)),
+                static_cast<std::uint32_t>(number >> id_bits),
+                local_creation(), true),
+      rt_(rt) {}
+
+process_base::~process_base() {
+  // Signals still queued when the last pid went away (a process that never
+  // ran, in tests) are freed here.
+  while (queue_head_)
+    delete std::exchange(queue_head_, queue_head_->next);
+}
+
+void process_base::destroy() noexcept { delete this; }
+
+process_extras& process_base::extras() {
+  if (!extras_) {
+    std::lock_guard lock{lock_};
+    extras_ = std::make_unique<process_extras>();
+  }
+  return *extras_;
+}
+
+// -- sending ------------------------------------------------------------------
+
+void process_base::deliver(signal* s) noexcept {
+  switch (inbox_.push(s)) {
+  case inbox::push_result::queued:
+    return;
+  case inbox::push_result::unblocked:
+    wake();
+    return;
+  case inbox::push_result::closed:
+    bounce_leftovers(s, term{atoms::noproc});
+    return;
+  }
+}
+
+void process_base::wake() noexcept { rt_.scheduler().wake(this); }
+
+void process_base::request_shutdown() noexcept {
+  auto* s = make_signal(signal_kind::forced_exit, pid{});
+  s->payload = atoms::shutdown;
+  deliver(s);
+}
+
+void send_signal(const pid& to, signal* s) noexcept {
+  if (to.is_local()) {
+    static_cast<process_base*>(to.block())->deliver(s);
+    return;
+  }
+  // No distribution yet: a signal to another node's process is dropped as
+  // Erlang drops sends to an unreachable node.
+  delete s;
+}
+
+// -- running --------------------------------------------------------------------
+
+void process_base::run() noexcept {
+  auto* outer = current;
+  current = this;
+  int budget = turn_budget;
+  status_.store(0, std::memory_order_relaxed);
+  for (;;) {
+    drain();
+    step_result r = exiting_ ? step_result::exited : step(budget);
+    if (r == step_result::exited || exiting_) {
+      terminate(); // may free this
+      break;
+    }
+    if (r == step_result::yielded) {
+      status_.store(1, std::memory_order_relaxed);
+      rt_.scheduler().yield(this); // another worker may run it from here on
+      break;
+    }
+    status_.store(2, std::memory_order_relaxed);
+    if (inbox_.try_block())
+      break; // the next signal wakes it, maybe on another worker at once
+    status_.store(0, std::memory_order_relaxed);
+  }
+  current = outer;
+}
+
+void process_base::drain() noexcept {
+  signal* s = inbox_.take_all();
+  while (s) {
+    signal* next = s->next;
+    handle_signal(s);
+    if (exiting_) {
+      leftover_ = next; // answered in terminate, as a dead process would
+      return;
+    }
+    s = next;
+  }
+}
+
+void process_base::set_exit(term reason) noexcept {
+  if (exiting_)
+    return;
+  exiting_ = true;
+  exit_reason_ = std::move(reason);
+}
+
+void process_base::append_message(signal* s) noexcept {
+  s->kind = signal_kind::message;
+  s->next = nullptr;
+  if (queue_tail_)
+    queue_tail_->next = s;
+  else
+    queue_head_ = s;
+  queue_tail_ = s;
+  queue_len_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void process_base::handle_signal(signal* s) noexcept {
+  switch (s->kind) {
+  case signal_kind::message:
+    append_message(s);
+    return;
+  case signal_kind::timer:
+    if (extras_) {
+      std::lock_guard lock{lock_};
+      erase_first(extras_->timers, [&](auto k) { return k == s->seq; });
+    }
+    append_message(s);
+    return;
+  case signal_kind::timeout:
+    timeout_fired_ = s->seq;
+    break;
+  case signal_kind::link: {
+    auto& links = extras().links;
+    if (std::find(links.begin(), links.end(), s->from) == links.end()) {
+      std::lock_guard lock{lock_};
+      links.push_back(s->from);
+    }
+    break;
+  }
+  case signal_kind::unlink:
+    if (extras_) {
+      std::lock_guard lock{lock_};
+      erase_first(extras_->links, [&](auto& p) { return p == s->from; });
+    }
+    break;
+  case signal_kind::exit:
+    handle_exit_signal(s, false);
+    return;
+  case signal_kind::exit_linked: {
+    bool linked = false;
+    if (extras_) {
+      std::lock_guard lock{lock_};
+      linked = erase_first(extras_->links,
+                           [&](auto& p) { return p == s->from; });
+    }
+    if (linked) {
+      handle_exit_signal(s, true);
+      return;
+    }
+    break; // unlinked meanwhile: the signal no longer applies
+  }
+  case signal_kind::forced_exit:
+    set_exit(std::move(s->payload));
+    break;
+  case signal_kind::monitor: {
+    auto& in = extras();
+    std::lock_guard lock{lock_};
+    in.monitored_by.push_back(monitor_in{s->extra.as_ref(), s->from,
+                                         std::move(s->payload)});
+    break;
+  }
+  case signal_kind::demonitor:
+    if (extras_) {
+      std::lock_guard lock{lock_};
+      auto tag = s->extra.as_ref();
+      erase_first(extras_->monitored_by,
+                  [&](auto& m) { return m.tag == tag; });
+    }
+    break;
+  case signal_kind::down: {
+    bool active = false;
+    if (extras_) {
+      std::lock_guard lock{lock_};
+      auto tag = s->extra.as_ref();
+      active = erase_first(extras_->monitors,
+                           [&](auto& m) { return m.tag == tag; });
+    }
+    if (active) {
+      append_message(s); // payload is the whole 'DOWN' tuple
+      return;
+    }
+    break; // demonitored meanwhile
+  }
+  }
+  delete s;
+}
+
+void process_base::handle_exit_signal(signal* s, bool linked) noexcept {
+  const term& reason = s->payload;
+  if (!linked && reason == term{atoms::kill}) {
+    set_exit(atoms::killed); // exit(P, kill) is untrappable
+  } else if (trap_exit()) {
+    s->payload = term{atoms::EXIT, s->from, reason};
+    append_message(s);
+    return;
+  } else if (reason == term{atoms::normal}) {
+    if (!linked && s->from.block() == this)
+      set_exit(atoms::normal); // exit(self(), normal) ends the caller
+  } else {
+    set_exit(reason);
+  }
+  delete s;
+}
+
+// -- the message queue ------------------------------------------------------------
+
+signal* process_base::take_matching(bool (*match)(const void*, const term&),
+                                    const void* pred) {
+  signal* prev = save_;
+  signal* cur = save_ ? save_->next : queue_head_;
+  while (cur) {
+    if (!match || match(pred, cur->payload)) {
+      (prev ? prev->next : queue_head_) = cur->next;
+      if (queue_tail_ == cur)
+        queue_tail_ = prev;
+      queue_len_.fetch_sub(1, std::memory_order_relaxed);
+      cur->next = nullptr;
+      return cur;
+    }
+    prev = cur;
+    cur = cur->next;
+  }
+  save_ = prev;
+  return nullptr;
+}
+
+signal* process_base::pop_message() noexcept {
+  signal* s = queue_head_;
+  if (!s)
+    return nullptr;
+  queue_head_ = s->next;
+  if (!queue_head_)
+    queue_tail_ = nullptr;
+  if (save_ == s)
+    save_ = nullptr;
+  queue_len_.fetch_sub(1, std::memory_order_relaxed);
+  s->next = nullptr;
+  return s;
+}
+
+// -- links and monitors (owner) ---------------------------------------------------
+
+void process_base::link(const pid& to) {
+  if (!to || to.block() == this)
+    return;
+  auto& links = extras().links;
+  if (std::find(links.begin(), links.end(), to) != links.end())
+    return;
+  {
+    std::lock_guard lock{lock_};
+    links.push_back(to);
+  }
+  if (!to.is_local()) {
+    send_signal(to, make_signal(signal_kind::link, self()));
+    return;
+  }
+  auto* target = static_cast<process_base*>(to.block());
+  auto* s = make_signal(signal_kind::link, self());
+  switch (target->inbox_.push(s)) {
+  case inbox::push_result::queued:
+    return;
+  case inbox::push_result::unblocked:
+    target->wake();
+    return;
+  case inbox::push_result::closed:
+    break;
+  }
+  delete s;
+  {
+    std::lock_guard lock{lock_};
+    erase_first(links, [&](auto& p) { return p == to; });
+  }
+  // Linking to a dead process: a trapping caller hears of it as a message,
+  // any other caller fails with noproc (checked against erl).
+  if (!trap_exit())
+    throw exit_exception{atoms::noproc};
+  auto* msg = make_signal(signal_kind::message, pid{});
+  msg->payload = term{atoms::EXIT, to, atoms::noproc};
+  append_message(msg);
+}
+
+void process_base::unlink(const pid& to) noexcept {
+  if (!extras_)
+    return;
+  bool was_linked = false;
+  {
+    std::lock_guard lock{lock_};
+    was_linked =
+        erase_first(extras_->links, [&](auto& p) { return p == to; });
+  }
+  if (was_linked)
+    send_signal(to, make_signal(signal_kind::unlink, self()));
+}
+
+ref process_base::monitor(const pid& target, term object) {
+  auto tag = ref::make();
+  auto* s = make_signal(signal_kind::monitor, self());
+  s->extra = tag;
+  s->payload = object;
+  {
+    auto& ex = extras();
+    std::lock_guard lock{lock_};
+    ex.monitors.push_back(monitor_out{tag, target});
+  }
+  if (target.is_local()) {
+    auto* t = static_cast<process_base*>(target.block());
+    switch (t->inbox_.push(s)) {
+    case inbox::push_result::queued:
+      return tag;
+    case inbox::push_result::unblocked:
+      t->wake();
+      return tag;
+    case inbox::push_result::closed:
+      break;
+    }
+  }
+  delete s;
+  // A dead (or unknown) target: the DOWN comes at once, with noproc.
+  {
+    std::lock_guard lock{lock_};
+    erase_first(extras_->monitors, [&](auto& m) { return m.tag == tag; });
+  }
+  auto* down = make_signal(signal_kind::message, pid{});
+  down->payload = down_message(tag, object, atoms::noproc);
+  append_message(down);
+  return tag;
+}
+
+bool process_base::demonitor(const ref& tag, bool flush) noexcept {
+  bool active = false;
+  pid target;
+  if (extras_) {
+    std::lock_guard lock{lock_};
+    auto& mons = extras_->monitors;
+    auto it = std::find_if(mons.begin(), mons.end(),
+                           [&](auto& m) { return m.tag == tag; });
+    if (it != mons.end()) {
+      active = true;
+      target = std::move(it->target);
+      mons.erase(it);
+    }
+  }
+  if (active) {
+    auto* s = make_signal(signal_kind::demonitor, self());
+    s->extra = tag;
+    send_signal(target, s);
+  }
+  if (flush) {
+    // A DOWN already taken into the queue; ones still in the inbox are
+    // dropped when taken, since the monitor is gone.
+    signal* prev = nullptr;
+    for (signal* s = queue_head_; s; prev = s, s = s->next) {
+      const term& m = s->payload;
+      if (m.is_tuple() && m.size() == 5 && m[0] == term{atoms::DOWN} &&
+          m[1].is_ref() && m[1].as_ref() == tag) {
+        (prev ? prev->next : queue_head_) = s->next;
+        if (queue_tail_ == s)
+          queue_tail_ = prev;
+        if (save_ == s)
+          save_ = prev;
+        queue_len_.fetch_sub(1, std::memory_order_relaxed);
+        delete s;
+        break;
+      }
+    }
+  }
+  return active;
+}
+
+void process_base::adopt_link(process_base& child) {
+  auto me = self();
+  auto it = child.self();
+  {
+    auto& ex = extras();
+    std::lock_guard lock{lock_};
+    ex.links.push_back(std::move(it));
+  }
+  auto& cex = child.extras();
+  std::lock_guard lock{child.lock_};
+  cex.links.push_back(std::move(me));
+}
+
+ref process_base::adopt_monitor(process_base& child) {
+  auto tag = ref::make();
+  auto it = child.self();
+  {
+    auto& ex = extras();
+    std::lock_guard lock{lock_};
+    ex.monitors.push_back(monitor_out{tag, it});
+  }
+  auto& cex = child.extras();
+  std::lock_guard lock{child.lock_};
+  cex.monitored_by.push_back(monitor_in{tag, self(), term{it}});
+  return tag;
+}
+
+// -- exiting ------------------------------------------------------------------------
+
+void process_base::bounce_leftovers(signal* s, const term& reason) noexcept {
+  while (s) {
+    signal* next = s->next;
+    s->next = nullptr;
+    switch (s->kind) {
+    case signal_kind::link: {
+      // The linker counts on a link: it hears of our end instead.
+      auto to = std::move(s->from);
+      s->kind = signal_kind::exit_linked;
+      s->from = self();
+      s->payload = reason;
+      send_signal(to, s);
+      break;
+    }
+    case signal_kind::monitor: {
+      auto to = std::move(s->from);
+      auto tag = s->extra.as_ref();
+      s->kind = signal_kind::down;
+      s->from = self();
+      s->payload = down_message(tag, s->payload, reason);
+      send_signal(to, s);
+      break;
+    }
+    default:
+      delete s;
+    }
+    s = next;
+  }
+}
+
+void process_base::terminate() noexcept {
+  status_.store(3, std::memory_order_relaxed);
+  release_user_state();
+  alive_.store(false, std::memory_order_release);
+  signal* rest = inbox_.close();
+  rt_.drop_name(*this);
+
+  std::unique_ptr<process_extras> ex;
+  {
+    std::lock_guard lock{lock_};
+    ex = std::move(extras_);
+  }
+  const term& reason = exit_reason_;
+  if (ex) {
+    for (auto key : ex->timers)
+      rt_.timers().cancel(key);
+    for (auto& to : ex->links) {
+      auto* s = make_signal(signal_kind::exit_linked, self());
+      s->payload = reason;
+      send_signal(to, s);
+    }
+    for (auto& m : ex->monitored_by) {
+      auto* s = make_signal(signal_kind::down, self());
+      s->extra = m.tag;
+      s->payload = down_message(m.tag, m.object, reason);
+      send_signal(m.watcher, s);
+    }
+    for (auto& m : ex->monitors) {
+      auto* s = make_signal(signal_kind::demonitor, self());
+      s->extra = m.tag;
+      send_signal(m.target, s);
+    }
+  }
+  bounce_leftovers(std::exchange(leftover_, nullptr), reason);
+  bounce_leftovers(rest, reason);
+  while (signal* s = pop_message())
+    delete s;
+  save_ = nullptr;
+  rt_.remove(this, reason); // may free this
+}
+
+// -- introspection ------------------------------------------------------------------
+
+void process_base::fill_info(process_info& out) const {
+  static constexpr atom statuses[] = {atoms::running, atoms::runnable,
+                                      atoms::waiting, atoms::exiting};
+  auto* self_block = const_cast<process_base*>(this);
+  out.self = self_block->self();
+  out.status = statuses[status_.load(std::memory_order_relaxed)];
+  out.message_queue_len = queue_len_.load(std::memory_order_relaxed);
+  out.trap_exit = trap_exit();
+  out.registered_name = atom::from_index(name.load(std::memory_order_acquire));
+  out.initial_call = initial_call();
+  out.memory = sizeof(*this) + user_memory() +
+               out.message_queue_len * sizeof(signal);
+  std::lock_guard lock{lock_};
+  if (extras_) {
+    out.links = extras_->links;
+    for (auto& m : extras_->monitors)
+      out.monitors.push_back(m.target);
+    for (auto& m : extras_->monitored_by)
+      out.monitored_by.push_back(m.watcher);
+    out.memory += sizeof(process_extras) +
+                  extras_->links.capacity() * sizeof(pid) +
+                  extras_->monitors.capacity() * sizeof(monitor_out) +
+                  extras_->monitored_by.capacity() * sizeof(monitor_in);
+  }
+}
+
+std::vector<term> process_base::peek_messages() const {
+  std::vector<term> out;
+  for (signal* s = queue_head_; s; s = s->next)
+    out.push_back(s->payload);
+  std::vector<term> pending;
+  inbox_.peek([&](const signal& s) {
+    if (s.kind == signal_kind::message || s.kind == signal_kind::timer)
+      pending.push_back(s.payload);
+  });
+  out.insert(out.end(), pending.rbegin(), pending.rend());
+  return out;
+}
+
+} // namespace otp::detail

@@ -1,0 +1,155 @@
+#include "runtime_core.hpp"
+
+#include "otp/local_node.hpp"
+
+#include <fmt/format.h>
+
+namespace otp::detail {
+
+runtime_core::runtime_core(std::unique_ptr<internal::scheduler> sched,
+                           bool manual_time)
+    : sched_(std::move(sched)), timers_(*this, manual_time) {
+  sched_->start();
+}
+
+runtime_core::~runtime_core() { shutdown(); }
+
+void runtime_core::add(process_base* p) noexcept {
+  live_.fetch_add(1, std::memory_order_relaxed);
+  auto& s = table_[p->id() % shard_count];
+  std::lock_guard lock{s.mutex};
+  p->table_next = s.head;
+  if (s.head)
+    s.head->table_prev = p;
+  s.head = p;
+}
+
+void runtime_core::remove(process_base* p, const term& reason) noexcept {
+  {
+    auto& s = table_[p->id() % shard_count];
+    std::lock_guard lock{s.mutex};
+    if (p->table_prev)
+      p->table_prev->table_next = p->table_next;
+    else
+      s.head = p->table_next;
+    if (p->table_next)
+      p->table_next->table_prev = p->table_prev;
+  }
+  if (exit_observer) {
+    auto self = p->self();
+    exit_observer(self, reason);
+  }
+  if (live_.fetch_sub(1, std::memory_order_acq_rel) == 1 && shutting_down()) {
+    std::lock_guard lock{exited_mutex_};
+    all_exited_.notify_all();
+  }
+  p->release(); // the runtime's own reference, taken at spawn
+}
+
+std::vector<pid> runtime_core::processes() const {
+  std::vector<pid> out;
+  for (auto& s : table_) {
+    std::lock_guard lock{s.mutex};
+    for (auto* p = s.head; p; p = p->table_next)
+      if (p->is_alive())
+        out.push_back(p->self());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+expected<void, error> runtime_core::register_name(atom name, const pid& p) {
+  if (name == atoms::undefined)
+    return unexpected(error{errc::badarg, "the name 'undefined' is reserved"});
+  if (!p.is_local())
+    return unexpected(error{errc::badarg, "only local processes get names"});
+  auto* proc = static_cast<process_base*>(p.block());
+  std::unique_lock lock{names_mutex_};
+  if (!proc->is_alive())
+    return unexpected(
+        error{errc::badarg, fmt::format("{} is not alive", to_string(p))});
+  if (auto it = names_.find(name.index()); it != names_.end())
+    return unexpected(error{
+        errc::badarg, fmt::format("the name '{}' is already registered to {}",
+                                  name.text(), to_string(it->second))});
+  if (auto old = proc->name.load(std::memory_order_relaxed))
+    return unexpected(error{
+        errc::badarg, fmt::format("{} is already registered as '{}'",
+                                  to_string(p), atom::from_index(old).text())});
+  names_.emplace(name.index(), p);
+  proc->name.store(name.index(), std::memory_order_release);
+  return {};
+}
+
+expected<void, error> runtime_core::unregister(atom name) {
+  std::unique_lock lock{names_mutex_};
+  auto it = names_.find(name.index());
+  if (it == names_.end())
+    return unexpected(error{
+        errc::badarg, fmt::format("the name '{}' is not registered", name.text())});
+  static_cast<process_base*>(it->second.block())
+      ->name.store(0, std::memory_order_release);
+  names_.erase(it);
+  return {};
+}
+
+pid runtime_core::whereis(atom name) const {
+  std::shared_lock lock{names_mutex_};
+  auto it = names_.find(name.index());
+  return it == names_.end() ? pid{} : it->second;
+}
+
+std::vector<atom> runtime_core::registered() const {
+  std::shared_lock lock{names_mutex_};
+  std::vector<atom> out;
+  out.reserve(names_.size());
+  for (auto& [index, p] : names_)
+    out.push_back(atom::from_index(index));
+  return out;
+}
+
+error runtime_core::not_registered(atom name) {
+  return error{errc::badarg,
+               fmt::format("no process is registered as '{}'", name.text())};
+}
+
+atom runtime_core::drop_name(process_base& p) noexcept {
+  // The dying process has already stopped being alive, so register_name
+  // (which checks under this lock) cannot give it a name after this.
+  if (p.name.load(std::memory_order_acquire) == 0)
+    return atom{};
+  std::unique_lock lock{names_mutex_};
+  auto index = p.name.exchange(0, std::memory_order_acq_rel);
+  if (index)
+    names_.erase(index);
+  return atom::from_index(index);
+}
+
+void runtime_core::shutdown() noexcept {
+  if (stopped_)
+    return;
+  shutting_down_.store(true, std::memory_order_seq_cst);
+  std::vector<pid> all;
+  for (auto& s : table_) {
+    std::lock_guard lock{s.mutex};
+    for (auto* p = s.head; p; p = p->table_next)
+      all.push_back(p->self());
+  }
+  for (auto& p : all)
+    static_cast<process_base*>(p.block())->request_shutdown();
+  all.clear();
+  sched_->run_until_idle();
+  wait_all_exited();
+  sched_->stop();
+  timers_.stop();
+  stopped_ = true;
+}
+
+void runtime_core::wait_all_exited() noexcept {
+  std::unique_lock lock{exited_mutex_};
+  all_exited_.wait(lock, [this] {
+    return live_.load(std::memory_order_acquire) == 0;
+  });
+}
+
+} // namespace otp::detail

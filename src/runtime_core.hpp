@@ -1,0 +1,94 @@
+#pragma once
+/// The runtime's shared state: scheduler, timers, names, the process table.
+/// `otp::runtime` (public) owns one; every process points back to it.
+
+#include "otp/detail/process_base.hpp"
+#include "otp/error.hpp"
+#include "otp/expected.hpp"
+#include "scheduler.hpp"
+#include "timer_service.hpp"
+
+#include <array>
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <unordered_map>
+#include <vector>
+
+namespace otp::detail {
+
+class runtime_core {
+public:
+  /// `manual_time`: the testkit's virtual clock.
+  runtime_core(std::unique_ptr<internal::scheduler> sched, bool manual_time);
+  ~runtime_core();
+  runtime_core(const runtime_core&) = delete;
+  runtime_core& operator=(const runtime_core&) = delete;
+
+  [[nodiscard]] internal::scheduler& scheduler() noexcept { return *sched_; }
+  [[nodiscard]] internal::timer_service& timers() noexcept { return timers_; }
+
+  // -- processes (thread-safe) ------------------------------------------------
+
+  [[nodiscard]] std::uint64_t next_number() noexcept {
+    return next_number_.fetch_add(1, std::memory_order_relaxed);
+  }
+  void add(process_base* p) noexcept;
+  /// The process has exited: drops it from the table and releases the
+  /// runtime's reference. Called once per process, by itself.
+  void remove(process_base* p, const term& reason) noexcept;
+  [[nodiscard]] std::vector<pid> processes() const;
+  [[nodiscard]] std::size_t live() const noexcept {
+    return static_cast<std::size_t>(live_.load(std::memory_order_acquire));
+  }
+  [[nodiscard]] bool shutting_down() const noexcept {
+    return shutting_down_.load(std::memory_order_acquire);
+  }
+
+  // -- registered names (thread-safe) -----------------------------------------
+
+  [[nodiscard]] expected<void, error> register_name(atom name, const pid& p);
+  [[nodiscard]] expected<void, error> unregister(atom name);
+  [[nodiscard]] pid whereis(atom name) const;
+  [[nodiscard]] std::vector<atom> registered() const;
+  /// The `badarg` of a send to a name nobody has.
+  [[nodiscard]] static error not_registered(atom name);
+  /// A dying process drops its name. Returns the name it had (or '').
+  atom drop_name(process_base& p) noexcept;
+
+  // -- shutdown ---------------------------------------------------------------
+
+  /// Every live process exits with `shutdown`; waits until all are gone,
+  /// then stops workers and timers. Idempotent. Not from a worker thread.
+  void shutdown() noexcept;
+  /// Blocks until no process is left (used by shutdown; the testkit runs
+  /// processes itself instead).
+  void wait_all_exited() noexcept;
+
+  /// Observes every exit (the testkit records reasons). Set before use.
+  std::function<void(const pid&, const term&)> exit_observer;
+
+private:
+  static constexpr std::size_t shard_count = 16;
+  struct shard {
+    mutable std::mutex mutex;
+    process_base* head = nullptr;
+  };
+
+  std::unique_ptr<internal::scheduler> sched_;
+  internal::timer_service timers_;
+  std::atomic<std::uint64_t> next_number_{1};
+  std::array<shard, shard_count> table_;
+  std::atomic<std::int64_t> live_{0};
+  std::mutex exited_mutex_;
+  std::condition_variable all_exited_;
+  std::atomic<bool> shutting_down_{false};
+  bool stopped_ = false;
+  mutable std::shared_mutex names_mutex_;
+  std::unordered_map<std::uint32_t, pid> names_;
+};
+
+} // namespace otp::detail

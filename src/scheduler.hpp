@@ -1,0 +1,43 @@
+#pragma once
+/// The scheduler interface: where runnable processes go. Two
+/// implementations: the work-stealing M:N one (work_stealing_scheduler.cpp)
+/// and the deterministic single-threaded one the testkit drives.
+/// See docs/design/scheduler.md.
+
+#include <cstddef>
+#include <memory>
+
+namespace otp::detail {
+class process_base;
+}
+
+namespace otp::internal {
+
+class scheduler {
+public:
+  virtual ~scheduler() = default;
+
+  /// Starts worker threads (if any). Called once.
+  virtual void start() = 0;
+  /// A signal woke `p`. Thread-safe. A worker thread keeps `p` local (it
+  /// runs next there, as the BEAM does with a woken process).
+  virtual void wake(detail::process_base* p) noexcept = 0;
+  /// A new process. Thread-safe.
+  virtual void spawn(detail::process_base* p) noexcept = 0;
+  /// `p` used its budget: requeue it behind the others. Worker only.
+  virtual void yield(detail::process_base* p) noexcept = 0;
+  /// Runs what is runnable until nothing is (the deterministic scheduler;
+  /// worker threads do this by themselves).
+  virtual void run_until_idle() noexcept {}
+  /// Stops and joins worker threads; every process has exited already.
+  virtual void stop() noexcept = 0;
+  /// The number of worker threads (1 for the deterministic one).
+  [[nodiscard]] virtual std::size_t workers() const noexcept = 0;
+};
+
+/// Runs processes one turn at a time on the caller's thread.
+class deterministic_scheduler;
+
+std::unique_ptr<scheduler> make_work_stealing_scheduler(std::size_t workers);
+
+} // namespace otp::internal

@@ -1,0 +1,195 @@
+#include "otp/scoped_mailbox.hpp"
+
+#include "otp/runtime.hpp"
+#include "runtime_core.hpp"
+
+#include <condition_variable>
+#include <mutex>
+
+namespace otp::detail {
+
+/// A process driven by a foreign thread instead of the scheduler: it is
+/// never queued; its owner thread takes signals when it receives, and a
+/// push that finds it waiting notifies the thread.
+class foreign_process final : public process_base {
+public:
+  explicit foreign_process(runtime_core& rt)
+      : process_base(rt, rt.next_number()) {
+    set_trap_exit(true);
+  }
+
+  std::optional<term> receive(bool (*match)(const void*, const term&),
+                              const void* pred,
+                              std::chrono::steady_clock::time_point deadline) {
+    std::unique_lock lock{mutex_};
+    if (ended_)
+      return std::nullopt;
+    reset_save_point();
+    for (;;) {
+      if (ended_)
+        return std::nullopt;
+      drain();
+      if (exit_pending()) {
+        end_locked();
+        return std::nullopt;
+      }
+      if (signal* s = take_matching(match, pred)) {
+        term out = std::move(s->payload);
+        delete s;
+        reset_save_point();
+        return out;
+      }
+      if (!inbox_.try_block())
+        continue;
+      woken_ = false;
+      bool woke = wake_cv_.wait_until(lock, deadline, [this] { return woken_; });
+      if (!woke) {
+        inbox_.unblock();
+        drain();
+        if (signal* s = take_matching(match, pred)) {
+          term out = std::move(s->payload);
+          delete s;
+          reset_save_point();
+          return out;
+        }
+        reset_save_point();
+        return std::nullopt;
+      }
+    }
+  }
+
+  ref monitor(const pid& target) {
+    std::lock_guard lock{mutex_};
+    return process_base::monitor(target, term{target});
+  }
+
+  bool demonitor(const ref& tag) {
+    std::lock_guard lock{mutex_};
+    return process_base::demonitor(tag, true);
+  }
+
+  void end(term reason) {
+    {
+      std::lock_guard lock{mutex_};
+      if (ended_)
+        return;
+      set_exit(std::move(reason));
+      end_locked();
+      woken_ = true; // a thread waiting in receive returns nullopt
+    }
+    wake_cv_.notify_all();
+  }
+
+  void request_shutdown() noexcept override { end(atoms::shutdown); }
+
+  [[nodiscard]] std::size_t pending() const {
+    std::lock_guard lock{mutex_};
+    std::size_t n = 0;
+    for (auto& m : peek_messages()) {
+      (void)m;
+      ++n;
+    }
+    return n;
+  }
+
+protected:
+  step_result step(int&) noexcept override { return step_result::waiting; }
+  void release_user_state() noexcept override {}
+  [[nodiscard]] std::string initial_call() const override {
+    return "otp::scoped_mailbox";
+  }
+  [[nodiscard]] std::size_t user_memory() const noexcept override {
+    return 0;
+  }
+  void wake() noexcept override {
+    {
+      std::lock_guard lock{mutex_};
+      woken_ = true;
+    }
+    wake_cv_.notify_one();
+  }
+
+private:
+  void end_locked() noexcept {
+    ended_ = true;
+    exit_now();
+  }
+
+  mutable std::mutex mutex_;
+  std::condition_variable wake_cv_;
+  bool woken_ = false;
+  bool ended_ = false;
+};
+
+} // namespace otp::detail
+
+namespace otp {
+
+scoped_mailbox::scoped_mailbox(runtime& rt)
+    : proc_(new detail::foreign_process(rt.core())), self_(proc_->self()) {
+  rt.core().add(proc_);
+  if (rt.core().shutting_down())
+    proc_->end(atoms::shutdown);
+}
+
+scoped_mailbox::~scoped_mailbox() { proc_->end(atoms::normal); }
+
+void scoped_mailbox::send(const pid& to, term msg) const {
+  auto* s = new detail::signal;
+  s->payload = std::move(msg);
+  detail::send_signal(to, s);
+}
+
+expected<void, error> scoped_mailbox::send(atom name, term msg) const {
+  auto to = proc_->runtime().whereis(name);
+  if (!to)
+    return unexpected(detail::runtime_core::not_registered(name));
+  send(to, std::move(msg));
+  return {};
+}
+
+void scoped_mailbox::exit(const pid& to, term reason) const {
+  auto* s = new detail::signal;
+  s->kind = detail::signal_kind::exit;
+  s->from = self_;
+  s->payload = std::move(reason);
+  detail::send_signal(to, s);
+}
+
+std::optional<term> scoped_mailbox::receive(std::chrono::milliseconds timeout) {
+  return receive_matching(nullptr, nullptr, timeout);
+}
+
+std::optional<term>
+scoped_mailbox::receive_matching(bool (*match)(const void*, const term&),
+                                 const void* pred,
+                                 std::chrono::milliseconds timeout) {
+  return proc_->receive(match, pred,
+                        std::chrono::steady_clock::now() + timeout);
+}
+
+ref scoped_mailbox::monitor(const pid& target) { return proc_->monitor(target); }
+
+bool scoped_mailbox::demonitor(const ref& tag, flush_t) {
+  return proc_->demonitor(tag);
+}
+
+std::optional<term> scoped_mailbox::wait(const pid& p,
+                                         std::chrono::milliseconds timeout) {
+  auto tag = monitor(p);
+  auto down = receive(
+      [&](const term& m) {
+        return m.is_tuple() && m.size() == 5 && m[0] == term{atoms::DOWN} &&
+               m[1].is_ref() && m[1].as_ref() == tag;
+      },
+      timeout);
+  if (!down) {
+    demonitor(tag, flush);
+    return std::nullopt;
+  }
+  return (*down)[4];
+}
+
+std::size_t scoped_mailbox::pending() const { return proc_->pending(); }
+
+} // namespace otp

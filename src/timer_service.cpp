@@ -1,0 +1,124 @@
+#include "timer_service.hpp"
+
+#include "runtime_core.hpp"
+
+#include <vector>
+
+namespace otp::internal {
+
+timer_service::timer_service(detail::runtime_core& rt, bool manual)
+    : rt_(rt), manual_(manual), origin_(std::chrono::steady_clock::now()) {
+  if (!manual_)
+    thread_ = std::thread{[this] { run_thread(); }};
+}
+
+timer_service::~timer_service() { stop(); }
+
+std::uint64_t timer_service::now_ms() const {
+  if (manual_)
+    return virtual_now_;
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::steady_clock::now() - origin_)
+          .count());
+}
+
+void timer_service::start(std::chrono::milliseconds delay, timer_payload p) {
+  auto ms = delay.count() < 0 ? 0 : static_cast<std::uint64_t>(delay.count());
+  std::unique_lock lock{mutex_};
+  if (stopping_)
+    return;
+  auto deadline = now_ms() + ms;
+  // Round up so a timer never fires before its delay has fully passed.
+  if (!manual_)
+    deadline += 1;
+  auto key = p.key;
+  bool earliest = !wheel_.next_deadline() || deadline < *wheel_.next_deadline();
+  by_key_[key] = wheel_.insert(deadline, std::move(p));
+  if (earliest && !manual_) {
+    lock.unlock();
+    wake_.notify_one();
+  }
+}
+
+std::optional<std::chrono::milliseconds>
+timer_service::cancel(std::uint64_t key) {
+  std::lock_guard lock{mutex_};
+  auto it = by_key_.find(key);
+  if (it == by_key_.end())
+    return std::nullopt;
+  auto deadline = wheel_.cancel(it->second);
+  by_key_.erase(it);
+  if (!deadline)
+    return std::nullopt;
+  auto now = now_ms();
+  return std::chrono::milliseconds{*deadline > now ? *deadline - now : 0};
+}
+
+std::size_t timer_service::pending() const {
+  std::lock_guard lock{mutex_};
+  return wheel_.size();
+}
+
+std::size_t timer_service::fire_due(std::unique_lock<std::mutex>& lock) {
+  std::vector<timer_payload> due;
+  wheel_.advance(now_ms(), [&](timer_id, timer_payload&& p) {
+    by_key_.erase(p.key);
+    due.push_back(std::move(p));
+  });
+  // Deliver outside the lock: delivering may wake processes, and a process
+  // may start a timer of its own.
+  lock.unlock();
+  for (auto& p : due) {
+    auto* s = new detail::signal;
+    s->kind = p.kind;
+    s->seq = p.key;
+    s->payload = std::move(p.msg);
+    if (p.target)
+      detail::send_signal(p.target, s);
+    else if (auto to = rt_.whereis(p.name))
+      detail::send_signal(to, s);
+    else
+      delete s; // a name no longer registered: the message is dropped
+  }
+  lock.lock();
+  return due.size();
+}
+
+std::size_t timer_service::advance(std::chrono::milliseconds by) {
+  std::unique_lock lock{mutex_};
+  virtual_now_ += static_cast<std::uint64_t>(by.count());
+  return fire_due(lock);
+}
+
+void timer_service::run_thread() {
+  std::unique_lock lock{mutex_};
+  while (!stopping_) {
+    fire_due(lock);
+    if (stopping_)
+      break;
+    if (auto next = wheel_.next_deadline()) {
+      auto when = origin_ + std::chrono::milliseconds{*next};
+      wake_.wait_until(lock, when);
+    } else {
+      wake_.wait(lock);
+    }
+  }
+}
+
+void timer_service::stop() {
+  {
+    std::lock_guard lock{mutex_};
+    if (stopping_ && !thread_.joinable())
+      return;
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable())
+    thread_.join();
+  std::lock_guard lock{mutex_};
+  wheel_.advance(UINT64_MAX, [](timer_id, timer_payload&&) {});
+  by_key_.clear();
+}
+
+} // namespace otp::internal

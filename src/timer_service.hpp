@@ -1,0 +1,75 @@
+#pragma once
+/// The runtime's one timer service: send_after, start_timer and receive
+/// timeouts. A timer is a signal delivered at a deadline. In real time a
+/// thread sleeps until the earliest deadline (no CPU while timers wait); in
+/// the testkit, virtual time advances only when the test says so.
+
+#include "otp/atom.hpp"
+#include "otp/detail/signal.hpp"
+#include "otp/pid.hpp"
+#include "otp/term.hpp"
+#include "timer_wheel.hpp"
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+
+namespace otp::detail {
+class runtime_core;
+}
+
+namespace otp::internal {
+
+/// What a timer delivers.
+struct timer_payload {
+  pid target;       ///< the destination, or null when `name` is used
+  atom name;        ///< a registered name, looked up when the timer fires
+  detail::signal_kind kind = detail::signal_kind::timer;
+  std::uint64_t key = 0; ///< the timer's ref counter (its `seq`)
+  term msg;
+};
+
+class timer_service {
+public:
+  /// `manual`: virtual time, advanced by `advance` (the testkit).
+  timer_service(detail::runtime_core& rt, bool manual);
+  ~timer_service();
+  timer_service(const timer_service&) = delete;
+  timer_service& operator=(const timer_service&) = delete;
+
+  /// Starts a timer known by `p.key`. Thread-safe.
+  void start(std::chrono::milliseconds delay, timer_payload p);
+  /// Cancels a timer; returns the time left, or nullopt if it is gone.
+  /// Thread-safe.
+  std::optional<std::chrono::milliseconds> cancel(std::uint64_t key);
+  /// The current time in milliseconds since the service started.
+  [[nodiscard]] std::uint64_t now_ms() const;
+  /// Virtual time only: moves the clock and fires what is due. Returns how
+  /// many timers fired.
+  std::size_t advance(std::chrono::milliseconds by);
+  /// The number of pending timers. Thread-safe.
+  [[nodiscard]] std::size_t pending() const;
+  /// Stops the thread and drops pending timers.
+  void stop();
+
+private:
+  void run_thread();
+  std::size_t fire_due(std::unique_lock<std::mutex>& lock);
+
+  detail::runtime_core& rt_;
+  const bool manual_;
+  std::chrono::steady_clock::time_point origin_;
+  std::uint64_t virtual_now_ = 0;
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  timer_wheel<timer_payload> wheel_;
+  std::unordered_map<std::uint64_t, timer_id> by_key_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+} // namespace otp::internal

@@ -1,0 +1,350 @@
+/// The M:N work-stealing scheduler. See docs/design/scheduler.md for the
+/// invariants; in short:
+/// - each worker has a bounded run queue (owner pushes at the tail; the
+///   owner and thieves take from the head) and a `next` slot;
+/// - a process woken by a worker goes to that worker's `next` slot and runs
+///   there next (message partners stay on one core, as on the BEAM);
+/// - an idle worker spins briefly stealing, then parks on a futex; a worker
+///   that makes work wakes a parked one only when nobody is spinning.
+#include "otp/detail/process_base.hpp"
+#include "scheduler.hpp"
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace otp::internal {
+namespace {
+
+using detail::process_base;
+
+inline void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+/// The Go runtime's local run queue: single producer, many consumers.
+class local_queue {
+public:
+  static constexpr std::uint32_t capacity = 256;
+
+  /// Owner only. False when full.
+  bool push(process_base* p) noexcept {
+    auto h = head_.load(std::memory_order_acquire);
+    auto t = tail_.load(std::memory_order_relaxed);
+    if (t - h >= capacity)
+      return false;
+    slots_[t % capacity].store(p, std::memory_order_relaxed);
+    tail_.store(t + 1, std::memory_order_release);
+    return true;
+  }
+
+  /// Owner or thief.
+  process_base* pop() noexcept {
+    for (;;) {
+      auto h = head_.load(std::memory_order_acquire);
+      auto t = tail_.load(std::memory_order_acquire);
+      if (h == t)
+        return nullptr;
+      auto* p = slots_[h % capacity].load(std::memory_order_relaxed);
+      if (head_.compare_exchange_weak(h, h + 1, std::memory_order_acq_rel))
+        return p;
+    }
+  }
+
+  /// Takes up to half of the queue into `out`. Owner (overflow) or thief.
+  std::size_t grab_half(std::vector<process_base*>& out) noexcept {
+    for (;;) {
+      auto h = head_.load(std::memory_order_acquire);
+      auto t = tail_.load(std::memory_order_acquire);
+      auto n = t - h;
+      n -= n / 2;
+      if (n == 0)
+        return 0;
+      if (n > capacity / 2 + 1)
+        continue; // a torn read of head and tail
+      out.clear();
+      for (std::uint32_t i = 0; i < n; ++i)
+        out.push_back(slots_[(h + i) % capacity].load(std::memory_order_relaxed));
+      if (head_.compare_exchange_weak(h, h + n, std::memory_order_acq_rel))
+        return n;
+    }
+  }
+
+  [[nodiscard]] bool empty() const noexcept {
+    return head_.load(std::memory_order_acquire) ==
+           tail_.load(std::memory_order_acquire);
+  }
+
+private:
+  alignas(64) std::atomic<std::uint32_t> head_{0};
+  alignas(64) std::atomic<std::uint32_t> tail_{0};
+  std::array<std::atomic<process_base*>, capacity> slots_{};
+};
+
+class work_stealing_scheduler;
+
+struct worker {
+  std::size_t index = 0;
+  local_queue queue;
+  std::atomic<process_base*> next{nullptr};
+  std::atomic<std::uint64_t> turns{0};
+  alignas(64) std::atomic<std::uint32_t> wake_flag{0};
+  std::uint32_t next_streak = 0;
+  std::uint32_t rng = 1;
+  std::vector<process_base*> batch;
+  std::thread thread;
+};
+
+thread_local worker* this_worker = nullptr;
+thread_local const work_stealing_scheduler* this_scheduler = nullptr;
+
+class work_stealing_scheduler final : public scheduler {
+public:
+  explicit work_stealing_scheduler(std::size_t n) : workers_(n) {
+    for (std::size_t i = 0; i < n; ++i) {
+      workers_[i].index = i;
+      workers_[i].rng = static_cast<std::uint32_t>(i * 2654435761U + 1);
+    }
+  }
+  ~work_stealing_scheduler() override { stop(); }
+
+  void start() override {
+    for (auto& w : workers_)
+      w.thread = std::thread{[this, &w] { run(w); }};
+  }
+
+  void wake(process_base* p) noexcept override {
+    if (auto* w = local_worker()) {
+      if (auto* old = w->next.exchange(p, std::memory_order_acq_rel))
+        push_local(*w, old);
+      notify_if_idle();
+      return;
+    }
+    push_global(p);
+    notify_if_idle();
+  }
+
+  void spawn(process_base* p) noexcept override {
+    if (auto* w = local_worker())
+      push_local(*w, p);
+    else
+      push_global(p);
+    notify_if_idle();
+  }
+
+  void yield(process_base* p) noexcept override {
+    if (auto* w = local_worker())
+      push_local(*w, p);
+    else
+      push_global(p);
+    notify_if_idle();
+  }
+
+  void stop() noexcept override {
+    if (stopping_.exchange(true))
+      return;
+    for (auto& w : workers_) {
+      w.wake_flag.store(1, std::memory_order_release);
+      w.wake_flag.notify_one();
+    }
+    for (auto& w : workers_)
+      if (w.thread.joinable())
+        w.thread.join();
+  }
+
+  [[nodiscard]] std::size_t workers() const noexcept override {
+    return workers_.size();
+  }
+
+private:
+  worker* local_worker() const noexcept {
+    return this_scheduler == this ? this_worker : nullptr;
+  }
+
+  void push_local(worker& w, process_base* p) noexcept {
+    if (w.queue.push(p))
+      return;
+    // Full: half of it goes to the global queue, as in Go's runqputslow.
+    w.queue.grab_half(w.batch);
+    std::lock_guard lock{global_mutex_};
+    global_.insert(global_.end(), w.batch.begin(), w.batch.end());
+    global_.push_back(p);
+    global_size_.store(global_.size(), std::memory_order_release);
+  }
+
+  void push_global(process_base* p) noexcept {
+    std::lock_guard lock{global_mutex_};
+    global_.push_back(p);
+    global_size_.store(global_.size(), std::memory_order_release);
+  }
+
+  /// Takes a fair share of the global queue into `w`'s queue; returns one.
+  process_base* take_global(worker& w) noexcept {
+    if (global_size_.load(std::memory_order_acquire) == 0)
+      return nullptr;
+    std::lock_guard lock{global_mutex_};
+    if (global_.empty())
+      return nullptr;
+    auto* p = global_.front();
+    global_.pop_front();
+    auto share = std::min<std::size_t>(global_.size() / workers_.size() + 1,
+                                       local_queue::capacity / 2);
+    while (share-- > 0 && !global_.empty() && w.queue.push(global_.front()))
+      global_.pop_front();
+    global_size_.store(global_.size(), std::memory_order_release);
+    return p;
+  }
+
+  process_base* steal(worker& w, bool take_next) noexcept {
+    auto n = workers_.size();
+    auto start = (w.rng = w.rng * 1664525U + 1013904223U) % n;
+    for (std::size_t i = 0; i < n; ++i) {
+      auto& victim = workers_[(start + i) % n];
+      if (&victim == &w)
+        continue;
+      if (victim.queue.grab_half(w.batch) > 0) {
+        auto* first = w.batch.front();
+        for (std::size_t k = 1; k < w.batch.size(); ++k)
+          w.queue.push(w.batch[k]); // at most half a queue: always fits
+        return first;
+      }
+      // A `next` process waits behind a busy worker's current process: take
+      // it only when that worker has not moved on for a while.
+      if (take_next && victim.next.load(std::memory_order_relaxed))
+        if (auto* p = victim.next.exchange(nullptr, std::memory_order_acq_rel))
+          return p;
+    }
+    return nullptr;
+  }
+
+  process_base* find_local(worker& w) noexcept {
+    // Now and then look at the global queue first, so it cannot starve.
+    if (w.turns.load(std::memory_order_relaxed) % 61 == 0)
+      if (auto* p = take_global(w))
+        return p;
+    if (auto* p = w.next.exchange(nullptr, std::memory_order_acq_rel)) {
+      // Two processes messaging each other could own `next` forever.
+      if (++w.next_streak < 64 || w.queue.empty())
+        return p;
+      push_local(w, p);
+    }
+    w.next_streak = 0;
+    if (auto* p = w.queue.pop())
+      return p;
+    return take_global(w);
+  }
+
+  bool any_work() noexcept {
+    if (global_size_.load(std::memory_order_acquire) != 0)
+      return true;
+    for (auto& w : workers_)
+      if (!w.queue.empty() || w.next.load(std::memory_order_acquire))
+        return true;
+    return false;
+  }
+
+  /// Spins for a short bounded time looking for work, then parks.
+  process_base* search(worker& w) noexcept {
+    spinning_.fetch_add(1, std::memory_order_seq_cst);
+    process_base* found = nullptr;
+    constexpr int rounds = 64;
+    for (int round = 0; round < rounds && !found; ++round) {
+      if (stopping_.load(std::memory_order_relaxed))
+        break;
+      found = take_global(w);
+      if (!found)
+        found = steal(w, round >= rounds / 2);
+      if (!found)
+        for (int i = 0; i < 64; ++i)
+          cpu_relax();
+    }
+    if (spinning_.fetch_sub(1, std::memory_order_seq_cst) == 1 && found &&
+        !w.queue.empty())
+      notify_if_idle(); // the last spinner found a batch: get a helper
+    return found;
+  }
+
+  void park(worker& w) noexcept {
+    {
+      std::lock_guard lock{park_mutex_};
+      parked_.push_back(&w);
+      idle_.fetch_add(1, std::memory_order_seq_cst);
+    }
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (any_work() || stopping_.load(std::memory_order_acquire)) {
+      std::lock_guard lock{park_mutex_};
+      auto it = std::find(parked_.begin(), parked_.end(), &w);
+      if (it != parked_.end()) {
+        parked_.erase(it);
+        idle_.fetch_sub(1, std::memory_order_seq_cst);
+        return;
+      }
+      // Someone is waking us already: take that wake-up below.
+    }
+    while (w.wake_flag.load(std::memory_order_acquire) == 0)
+      w.wake_flag.wait(0, std::memory_order_acquire);
+    w.wake_flag.store(0, std::memory_order_relaxed);
+  }
+
+  void notify_if_idle() noexcept {
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (idle_.load(std::memory_order_seq_cst) == 0 ||
+        spinning_.load(std::memory_order_seq_cst) != 0)
+      return;
+    worker* w = nullptr;
+    {
+      std::lock_guard lock{park_mutex_};
+      if (parked_.empty())
+        return;
+      w = parked_.back();
+      parked_.pop_back();
+      idle_.fetch_sub(1, std::memory_order_seq_cst);
+    }
+    w->wake_flag.store(1, std::memory_order_release);
+    w->wake_flag.notify_one();
+  }
+
+  void run(worker& w) noexcept {
+    this_worker = &w;
+    this_scheduler = this;
+    while (!stopping_.load(std::memory_order_acquire)) {
+      process_base* p = find_local(w);
+      if (!p)
+        p = search(w);
+      if (!p) {
+        park(w);
+        continue;
+      }
+      w.turns.fetch_add(1, std::memory_order_relaxed);
+      p->run();
+    }
+    this_worker = nullptr;
+    this_scheduler = nullptr;
+  }
+
+  std::vector<worker> workers_;
+  std::mutex global_mutex_;
+  std::deque<process_base*> global_;
+  std::atomic<std::size_t> global_size_{0};
+  std::mutex park_mutex_;
+  std::vector<worker*> parked_;
+  std::atomic<int> idle_{0};
+  std::atomic<int> spinning_{0};
+  std::atomic<bool> stopping_{false};
+};
+
+} // namespace
+
+std::unique_ptr<scheduler> make_work_stealing_scheduler(std::size_t workers) {
+  if (workers == 0)
+    workers = std::max(1U, std::thread::hardware_concurrency());
+  return std::make_unique<work_stealing_scheduler>(workers);
+}
+
+} // namespace otp::internal

@@ -1,0 +1,63 @@
+#include "otp/testkit.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace otp::literals;
+using namespace std::chrono_literals;
+using otp::term;
+
+namespace {
+
+otp::task<> echo(otp::process& self) {
+  for (;;) {
+    auto msg = co_await self.receive();
+    self.send(msg[0].as_pid(), msg[1]);
+  }
+}
+
+otp::task<> waits_forever(otp::process& self) {
+  co_await self.receive([](const term&) { return false; });
+}
+
+otp::task<> returns_at_once(otp::process&) { co_return; }
+
+} // namespace
+
+TEST(Process, EchoRepliesToTheSender) {
+  otp::testkit tk;
+  auto probe = tk.spawn_probe();
+  auto e = tk.spawn(echo);
+  tk.send(e, term{probe, "hello"_a});
+  tk.run_until_idle();
+  ASSERT_EQ(tk.mailbox(probe).size(), 1u);
+  EXPECT_EQ(tk.mailbox(probe)[0], term{"hello"_a});
+}
+
+TEST(Process, ReturningEndsWithNormal) {
+  otp::testkit tk;
+  auto p = tk.spawn(returns_at_once);
+  EXPECT_TRUE(tk.is_alive(p));
+  tk.run_until_idle();
+  EXPECT_FALSE(tk.is_alive(p));
+  EXPECT_EQ(tk.exit_reason(p), term{otp::atoms::normal});
+}
+
+TEST(Process, ExceptionEndsTheProcessWithItsTypeAndMessage) {
+  otp::testkit tk;
+  auto p = tk.spawn([](otp::process&) -> otp::task<> {
+    throw std::runtime_error("boom");
+    co_return;
+  });
+  tk.run_until_idle();
+  auto reason = tk.exit_reason(p);
+  ASSERT_TRUE(reason);
+  EXPECT_EQ(to_string(*reason), R"({exception,std::runtime_error,<<"boom">>})");
+}
+
+TEST(Process, ShutdownEndsEveryProcessWithShutdown) {
+  auto tk = std::make_unique<otp::testkit>();
+  auto p = tk->spawn(waits_forever);
+  tk->run_until_idle();
+  tk->shutdown();
+  EXPECT_EQ(tk->exit_reason(p), term{otp::atoms::shutdown});
+}
