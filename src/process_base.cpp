@@ -175,16 +175,14 @@ void process_base::handle_signal(signal* s) noexcept {
     break;
   case signal_kind::link: {
     auto& links = extras().links;
-    if (std::find(links.begin(), links.end(), s->from) == links.end()) {
-      std::lock_guard lock{lock_};
-      links.push_back(s->from);
-    }
+    std::lock_guard lock{lock_};
+    links.insert(s->from);
     break;
   }
   case signal_kind::unlink:
     if (extras_) {
       std::lock_guard lock{lock_};
-      erase_first(extras_->links, [&](auto& p) { return p == s->from; });
+      extras_->links.erase(s->from);
     }
     break;
   case signal_kind::exit:
@@ -194,8 +192,7 @@ void process_base::handle_signal(signal* s) noexcept {
     bool linked = false;
     if (extras_) {
       std::lock_guard lock{lock_};
-      linked = erase_first(extras_->links,
-                           [&](auto& p) { return p == s->from; });
+      linked = extras_->links.erase(s->from) > 0;
     }
     if (linked) {
       handle_exit_signal(s, true);
@@ -209,25 +206,21 @@ void process_base::handle_signal(signal* s) noexcept {
   case signal_kind::monitor: {
     auto& in = extras();
     std::lock_guard lock{lock_};
-    in.monitored_by.push_back(monitor_in{s->extra.as_ref(), s->from,
-                                         std::move(s->payload)});
+    in.monitored_by.insert_or_assign(
+        s->extra.as_ref(), monitor_in{s->from, std::move(s->payload)});
     break;
   }
   case signal_kind::demonitor:
     if (extras_) {
       std::lock_guard lock{lock_};
-      auto tag = s->extra.as_ref();
-      erase_first(extras_->monitored_by,
-                  [&](auto& m) { return m.tag == tag; });
+      extras_->monitored_by.erase(s->extra.as_ref());
     }
     break;
   case signal_kind::down: {
     bool active = false;
     if (extras_) {
       std::lock_guard lock{lock_};
-      auto tag = s->extra.as_ref();
-      active = erase_first(extras_->monitors,
-                           [&](auto& m) { return m.tag == tag; });
+      active = extras_->monitors.erase(s->extra.as_ref()) > 0;
     }
     if (active) {
       append_message(s); // payload is the whole 'DOWN' tuple
@@ -298,11 +291,10 @@ void process_base::link(const pid& to) {
   if (!to || to.block() == this)
     return;
   auto& links = extras().links;
-  if (std::find(links.begin(), links.end(), to) != links.end())
-    return;
   {
     std::lock_guard lock{lock_};
-    links.push_back(to);
+    if (!links.insert(to).second)
+      return; // already linked
   }
   if (!to.is_local()) {
     send_signal(to, make_signal(signal_kind::link, self()));
@@ -322,7 +314,7 @@ void process_base::link(const pid& to) {
   delete s;
   {
     std::lock_guard lock{lock_};
-    erase_first(links, [&](auto& p) { return p == to; });
+    links.erase(to);
   }
   // Linking to a dead process: a trapping caller hears of it as a message,
   // any other caller fails with noproc (checked against erl).
@@ -339,8 +331,7 @@ void process_base::unlink(const pid& to) noexcept {
   bool was_linked = false;
   {
     std::lock_guard lock{lock_};
-    was_linked =
-        erase_first(extras_->links, [&](auto& p) { return p == to; });
+    was_linked = extras_->links.erase(to) > 0;
   }
   if (was_linked)
     send_signal(to, make_signal(signal_kind::unlink, self()));
@@ -354,7 +345,7 @@ ref process_base::monitor(const pid& target, term object) {
   {
     auto& ex = extras();
     std::lock_guard lock{lock_};
-    ex.monitors.push_back(monitor_out{tag, target});
+    ex.monitors.emplace(tag, target);
   }
   if (target.is_local()) {
     auto* t = static_cast<process_base*>(target.block());
@@ -372,7 +363,7 @@ ref process_base::monitor(const pid& target, term object) {
   // A dead (or unknown) target: the DOWN comes at once, with noproc.
   {
     std::lock_guard lock{lock_};
-    erase_first(extras_->monitors, [&](auto& m) { return m.tag == tag; });
+    extras_->monitors.erase(tag);
   }
   auto* down = make_signal(signal_kind::message, pid{});
   down->payload = down_message(tag, object, atoms::noproc);
@@ -385,13 +376,9 @@ bool process_base::demonitor(const ref& tag, bool flush) noexcept {
   pid target;
   if (extras_) {
     std::lock_guard lock{lock_};
-    auto& mons = extras_->monitors;
-    auto it = std::find_if(mons.begin(), mons.end(),
-                           [&](auto& m) { return m.tag == tag; });
-    if (it != mons.end()) {
+    if (auto node = extras_->monitors.extract(tag)) {
       active = true;
-      target = std::move(it->target);
-      mons.erase(it);
+      target = std::move(node.mapped());
     }
   }
   if (active) {
@@ -427,11 +414,11 @@ void process_base::adopt_link(process_base& child) {
   {
     auto& ex = extras();
     std::lock_guard lock{lock_};
-    ex.links.push_back(std::move(it));
+    ex.links.insert(std::move(it));
   }
   auto& cex = child.extras();
   std::lock_guard lock{child.lock_};
-  cex.links.push_back(std::move(me));
+  cex.links.insert(std::move(me));
 }
 
 ref process_base::adopt_monitor(process_base& child) {
@@ -440,11 +427,11 @@ ref process_base::adopt_monitor(process_base& child) {
   {
     auto& ex = extras();
     std::lock_guard lock{lock_};
-    ex.monitors.push_back(monitor_out{tag, it});
+    ex.monitors.emplace(tag, it);
   }
   auto& cex = child.extras();
   std::lock_guard lock{child.lock_};
-  cex.monitored_by.push_back(monitor_in{tag, self(), term{it}});
+  cex.monitored_by.emplace(tag, monitor_in{self(), term{it}});
   return tag;
 }
 
@@ -501,16 +488,16 @@ void process_base::terminate() noexcept {
       s->payload = reason;
       send_signal(to, s);
     }
-    for (auto& m : ex->monitored_by) {
+    for (auto& [tag, m] : ex->monitored_by) {
       auto* s = make_signal(signal_kind::down, self());
-      s->extra = m.tag;
-      s->payload = down_message(m.tag, m.object, reason);
+      s->extra = tag;
+      s->payload = down_message(tag, m.object, reason);
       send_signal(m.watcher, s);
     }
-    for (auto& m : ex->monitors) {
+    for (auto& [tag, target] : ex->monitors) {
       auto* s = make_signal(signal_kind::demonitor, self());
-      s->extra = m.tag;
-      send_signal(m.target, s);
+      s->extra = tag;
+      send_signal(target, s);
     }
   }
   bounce_leftovers(std::exchange(leftover_, nullptr), reason);
@@ -537,15 +524,20 @@ void process_base::fill_info(process_info& out) const {
                out.message_queue_len * sizeof(signal);
   std::lock_guard lock{lock_};
   if (extras_) {
-    out.links = extras_->links;
-    for (auto& m : extras_->monitors)
-      out.monitors.push_back(m.target);
-    for (auto& m : extras_->monitored_by)
+    out.links.assign(extras_->links.begin(), extras_->links.end());
+    std::sort(out.links.begin(), out.links.end());
+    for (auto& [tag, target] : extras_->monitors)
+      out.monitors.push_back(target);
+    for (auto& [tag, m] : extras_->monitored_by)
       out.monitored_by.push_back(m.watcher);
-    out.memory += sizeof(process_extras) +
-                  extras_->links.capacity() * sizeof(pid) +
-                  extras_->monitors.capacity() * sizeof(monitor_out) +
-                  extras_->monitored_by.capacity() * sizeof(monitor_in);
+    // Hash nodes: the value plus a next pointer and a cached hash.
+    constexpr std::size_t node_overhead = 2 * sizeof(void*);
+    out.memory +=
+        sizeof(process_extras) +
+        extras_->links.size() * (sizeof(pid) + node_overhead) +
+        extras_->monitors.size() * (sizeof(ref) + sizeof(pid) + node_overhead) +
+        extras_->monitored_by.size() *
+            (sizeof(ref) + sizeof(monitor_in) + node_overhead);
   }
 }
 

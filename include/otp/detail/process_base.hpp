@@ -12,6 +12,8 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -25,25 +27,19 @@ namespace otp::detail {
 
 class runtime_core;
 
-/// A monitor this process holds on another.
-struct monitor_out {
-  ref tag;
-  pid target;
-};
-
 /// A monitor another process holds on this one.
 struct monitor_in {
-  ref tag;
   pid watcher;
   term object; ///< what the DOWN message names: our pid or the name used
 };
 
 /// Rarely used per-process state, allocated on first use so that an idle
-/// process stays small.
+/// process stays small. Hashed: a supervisor may link to or monitor 100k
+/// children.
 struct process_extras {
-  std::vector<pid> links;
-  std::vector<monitor_out> monitors;
-  std::vector<monitor_in> monitored_by;
+  std::unordered_set<pid> links;
+  std::unordered_map<ref, pid> monitors; ///< tag → the process we monitor
+  std::unordered_map<ref, monitor_in> monitored_by; ///< tag → who watches us
   std::vector<std::uint64_t> timers; ///< counters of the timer refs we own
 };
 
