@@ -153,7 +153,7 @@ private:
 
   void push_back(std::uint16_t list, std::uint32_t i) noexcept;
   void unlink(std::uint32_t i) noexcept;
-  void file(std::uint32_t i) noexcept; // puts a detached node in its list
+  void place(std::uint32_t i) noexcept; // puts a detached node in its list
   void sort_overdue();
 
   // -- advancing --------------------------------------------------------------
@@ -265,7 +265,7 @@ void timer_wheel<Payload>::unlink(std::uint32_t i) noexcept {
 }
 
 template <class Payload>
-void timer_wheel<Payload>::file(std::uint32_t i) noexcept {
+void timer_wheel<Payload>::place(std::uint32_t i) noexcept {
   std::uint64_t d = at(i).deadline;
   if (d <= now_) {
     std::uint32_t tail = tails_[overdue_list];
@@ -312,7 +312,7 @@ timer_id timer_wheel<Payload>::insert(std::uint64_t deadline_tick, Payload p) {
     throw;
   }
   n.deadline = deadline_tick;
-  file(i);
+  place(i);
   ++size_;
   return make_id(i, n.generation);
 }
@@ -399,7 +399,7 @@ void timer_wheel<Payload>::cascade(const slot_ref& s) noexcept {
   while (heads_[list] != nil) {
     std::uint32_t i = heads_[list];
     unlink(i);
-    file(i);
+    place(i);
   }
 }
 

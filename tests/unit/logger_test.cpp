@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <atomic>
 #include <memory>
-#include <regex>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -48,8 +47,29 @@ std::vector<std::string> texts(const otp::capture_handler& h) {
   return out;
 }
 
+/// Whether `s` has `shape`: in `shape`, `9` stands for any digit, `A` for an
+/// uppercase and `a` for a lowercase letter; other characters match
+/// themselves. (std::regex trips g++ 12 warnings under sanitizers.)
+bool has_shape(std::string_view s, std::string_view shape) {
+  if (s.size() != shape.size())
+    return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    bool ok = shape[i] == '9'   ? c >= '0' && c <= '9'
+              : shape[i] == 'A' ? c >= 'A' && c <= 'Z'
+              : shape[i] == 'a' ? c >= 'a' && c <= 'z'
+                                : c == shape[i];
+    if (!ok)
+      return false;
+  }
+  return true;
+}
+
+} // namespace
+
 /// Swaps the global handlers for one capture handler and restores the
 /// logger's state afterwards, so tests neither print nor leak settings.
+/// (Not in the anonymous namespace: unity builds reject that for fixtures.)
 class Logger : public ::testing::Test {
 protected:
   void SetUp() override {
@@ -73,8 +93,6 @@ protected:
   otp::log_level saved_level_ = otp::log_level::notice;
   std::vector<std::string> saved_ids_;
 };
-
-} // namespace
 
 TEST_F(Logger, DefaultsAreNoticeAndTheStderrHandler) {
   EXPECT_EQ(saved_level_, otp::log_level::notice);
@@ -209,10 +227,9 @@ TEST_F(Logger, FormatsLikeErlangReports) {
   e.metadata = {{"pid", "<0.42.0>"}, {"domain", "otp"}};
   std::string out = otp::logger::format_event(e);
   // Seconds and microseconds do not depend on the time zone.
-  std::regex layout{R"(=ERROR REPORT==== \d\d-[A-Z][a-z]{2}-\d{4}::)"
-                    R"(\d\d:\d\d:34\.123456 === domain=otp pid=<0\.42\.0>\n)"
-                    R"(boom\n)"};
-  EXPECT_TRUE(std::regex_match(out, layout)) << out;
+  EXPECT_TRUE(has_shape(out, "=ERROR REPORT==== 99-Aaa-9999::99:99:34.123456"
+                             " === domain=otp pid=<0.42.0>\nboom\n"))
+      << out;
 
   e.level = otp::log_level::warning;
   e.metadata.clear();
@@ -228,8 +245,9 @@ TEST_F(Logger, StderrHandlerWritesFormattedEvents) {
   ::testing::internal::CaptureStderr();
   otp::log_warning({{"pid", "<0.7.0>"}}, "disk at {}%", 97);
   std::string err = ::testing::internal::GetCapturedStderr();
-  std::regex layout{R"(=WARNING REPORT==== .* === pid=<0\.7\.0>\ndisk at 97%\n)"};
-  EXPECT_TRUE(std::regex_match(err, layout)) << err;
+  EXPECT_TRUE(has_shape(err, "=WARNING REPORT==== 99-Aaa-9999::99:99:99.999999"
+                             " === pid=<0.7.0>\ndisk at 97%\n"))
+      << err;
 }
 
 TEST_F(Logger, LevelNames) {
@@ -265,4 +283,29 @@ TEST_F(Logger, ConcurrentLoggingDeliversEveryEventOnce) {
   }
   EXPECT_EQ(unique.size(), events.size());
   EXPECT_EQ(second->size(), std::size_t{threads * per_thread / 2});
+}
+
+TEST_F(Logger, ReconfiguringWhileLoggingLosesNoEvents) {
+  constexpr int loggers = 3;
+  constexpr int per_thread = 300;
+  std::atomic<bool> done{false};
+  std::thread churn([&] {
+    auto flaky = std::make_shared<otp::capture_handler>();
+    for (int i = 0; !done.load() && i < 100'000; ++i) {
+      EXPECT_TRUE(otp::logger::add_handler("flaky", flaky));
+      otp::logger::set_handler_level("flaky", otp::log_level::error);
+      EXPECT_TRUE(otp::logger::remove_handler("flaky"));
+    }
+  });
+  std::vector<std::thread> workers;
+  for (int t = 0; t < loggers; ++t)
+    workers.emplace_back([t] {
+      for (int i = 0; i < per_thread; ++i)
+        otp::log_notice("{}:{}", t, i);
+    });
+  for (std::thread& w : workers)
+    w.join();
+  done = true;
+  churn.join();
+  EXPECT_EQ(capture_->size(), std::size_t{loggers * per_thread});
 }
