@@ -274,15 +274,16 @@ private:
     {
       std::lock_guard lock{park_mutex_};
       parked_.push_back(&w);
-      idle_.fetch_add(1, std::memory_order_seq_cst);
+      // An RMW: it reads the waker's last RMW on idle_ (see notify_if_idle),
+      // so any work published before that is visible to any_work below.
+      idle_.fetch_add(1, std::memory_order_acq_rel);
     }
-    std::atomic_thread_fence(std::memory_order_seq_cst);
     if (any_work() || stopping_.load(std::memory_order_acquire)) {
       std::lock_guard lock{park_mutex_};
       auto it = std::find(parked_.begin(), parked_.end(), &w);
       if (it != parked_.end()) {
         parked_.erase(it);
-        idle_.fetch_sub(1, std::memory_order_seq_cst);
+        idle_.fetch_sub(1, std::memory_order_acq_rel);
         return;
       }
       // Someone is waking us already: take that wake-up below.
@@ -293,8 +294,11 @@ private:
   }
 
   void notify_if_idle() noexcept {
-    std::atomic_thread_fence(std::memory_order_seq_cst);
-    if (idle_.load(std::memory_order_seq_cst) == 0 ||
+    // The Dekker handshake with park(), without fences (which TSan cannot
+    // check): both sides do an RMW on idle_, so one of them sees the other:
+    // either this reads the parker's increment, or the parker's increment
+    // reads this and sees the work published before it.
+    if (idle_.fetch_add(0, std::memory_order_acq_rel) == 0 ||
         spinning_.load(std::memory_order_seq_cst) != 0)
       return;
     worker* w = nullptr;
