@@ -59,6 +59,7 @@ public:
 
   /// Takes up to half of the queue into `out`. Owner (overflow) or thief.
   std::size_t grab_half(std::vector<process_base*>& out) noexcept {
+    out.clear();
     for (;;) {
       auto h = head_.load(std::memory_order_acquire);
       auto t = tail_.load(std::memory_order_acquire);
@@ -171,9 +172,12 @@ private:
     if (w.queue.push(p))
       return;
     // Full: half of it goes to the global queue, as in Go's runqputslow.
-    w.queue.grab_half(w.batch);
+    // Thieves may have emptied it meanwhile: then nothing moves (the batch
+    // holds a previous steal's processes and must not be queued again).
+    auto moved = w.queue.grab_half(w.batch);
     std::lock_guard lock{global_mutex_};
-    global_.insert(global_.end(), w.batch.begin(), w.batch.end());
+    global_.insert(global_.end(), w.batch.begin(),
+                   w.batch.begin() + static_cast<std::ptrdiff_t>(moved));
     global_.push_back(p);
     global_size_.store(global_.size(), std::memory_order_release);
   }
