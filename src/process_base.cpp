@@ -1,5 +1,6 @@
 #include "otp/detail/process_base.hpp"
 
+#include "otp/detail/pool.hpp"
 #include "otp/local_node.hpp"
 #include "otp/process.hpp"
 #include "otp/process_info.hpp"
@@ -39,6 +40,14 @@ bool erase_first(Vec& v, Pred pred) {
 }
 
 } // namespace
+
+void* process_base::operator new(std::size_t size) {
+  return pool_allocate(size);
+}
+
+void process_base::operator delete(void* p, std::size_t size) noexcept {
+  pool_free(p, size);
+}
 
 process_base* current_process() noexcept { return current; }
 void set_current_process(process_base* p) noexcept { current = p; }
@@ -176,7 +185,7 @@ void process_base::handle_signal(signal* s) noexcept {
   case signal_kind::link: {
     auto& links = extras().links;
     std::lock_guard lock{lock_};
-    links.insert(s->from);
+    links.insert(s->from, true);
     break;
   }
   case signal_kind::unlink:
@@ -192,7 +201,7 @@ void process_base::handle_signal(signal* s) noexcept {
     bool linked = false;
     if (extras_) {
       std::lock_guard lock{lock_};
-      linked = extras_->links.erase(s->from) > 0;
+      linked = extras_->links.erase(s->from);
     }
     if (linked) {
       handle_exit_signal(s, true);
@@ -206,8 +215,8 @@ void process_base::handle_signal(signal* s) noexcept {
   case signal_kind::monitor: {
     auto& in = extras();
     std::lock_guard lock{lock_};
-    in.monitored_by.insert_or_assign(
-        s->extra.as_ref(), monitor_in{s->from, std::move(s->payload)});
+    in.monitored_by.insert(s->extra.as_ref(),
+                           monitor_in{s->from, std::move(s->payload)});
     break;
   }
   case signal_kind::demonitor:
@@ -220,7 +229,7 @@ void process_base::handle_signal(signal* s) noexcept {
     bool active = false;
     if (extras_) {
       std::lock_guard lock{lock_};
-      active = extras_->monitors.erase(s->extra.as_ref()) > 0;
+      active = extras_->monitors.erase(s->extra.as_ref());
     }
     if (active) {
       append_message(s); // payload is the whole 'DOWN' tuple
@@ -293,7 +302,7 @@ void process_base::link(const pid& to) {
   auto& links = extras().links;
   {
     std::lock_guard lock{lock_};
-    if (!links.insert(to).second)
+    if (!links.insert(to, true))
       return; // already linked
   }
   if (!to.is_local()) {
@@ -331,7 +340,7 @@ void process_base::unlink(const pid& to) noexcept {
   bool was_linked = false;
   {
     std::lock_guard lock{lock_};
-    was_linked = extras_->links.erase(to) > 0;
+    was_linked = extras_->links.erase(to);
   }
   if (was_linked)
     send_signal(to, make_signal(signal_kind::unlink, self()));
@@ -345,7 +354,7 @@ ref process_base::monitor(const pid& target, term object) {
   {
     auto& ex = extras();
     std::lock_guard lock{lock_};
-    ex.monitors.emplace(tag, target);
+    ex.monitors.insert(tag, target);
   }
   if (target.is_local()) {
     auto* t = static_cast<process_base*>(target.block());
@@ -376,9 +385,9 @@ bool process_base::demonitor(const ref& tag, bool flush) noexcept {
   pid target;
   if (extras_) {
     std::lock_guard lock{lock_};
-    if (auto node = extras_->monitors.extract(tag)) {
+    if (auto found = extras_->monitors.extract(tag)) {
       active = true;
-      target = std::move(node.mapped());
+      target = std::move(*found);
     }
   }
   if (active) {
@@ -414,11 +423,11 @@ void process_base::adopt_link(process_base& child) {
   {
     auto& ex = extras();
     std::lock_guard lock{lock_};
-    ex.links.insert(std::move(it));
+    ex.links.insert(std::move(it), true);
   }
   auto& cex = child.extras();
   std::lock_guard lock{child.lock_};
-  cex.links.insert(std::move(me));
+  cex.links.insert(std::move(me), true);
 }
 
 ref process_base::adopt_monitor(process_base& child) {
@@ -427,11 +436,11 @@ ref process_base::adopt_monitor(process_base& child) {
   {
     auto& ex = extras();
     std::lock_guard lock{lock_};
-    ex.monitors.emplace(tag, it);
+    ex.monitors.insert(tag, it);
   }
   auto& cex = child.extras();
   std::lock_guard lock{child.lock_};
-  cex.monitored_by.emplace(tag, monitor_in{self(), term{it}});
+  cex.monitored_by.insert(tag, monitor_in{self(), term{it}});
   return tag;
 }
 
@@ -483,22 +492,22 @@ void process_base::terminate() noexcept {
   if (ex) {
     for (auto key : ex->timers)
       rt_.timers().cancel(key);
-    for (auto& to : ex->links) {
+    ex->links.for_each([&](const pid& to, bool) {
       auto* s = make_signal(signal_kind::exit_linked, self());
       s->payload = reason;
       send_signal(to, s);
-    }
-    for (auto& [tag, m] : ex->monitored_by) {
+    });
+    ex->monitored_by.for_each([&](const ref& tag, const monitor_in& m) {
       auto* s = make_signal(signal_kind::down, self());
       s->extra = tag;
       s->payload = down_message(tag, m.object, reason);
       send_signal(m.watcher, s);
-    }
-    for (auto& [tag, target] : ex->monitors) {
+    });
+    ex->monitors.for_each([&](const ref& tag, const pid& target) {
       auto* s = make_signal(signal_kind::demonitor, self());
       s->extra = tag;
       send_signal(target, s);
-    }
+    });
   }
   bounce_leftovers(std::exchange(leftover_, nullptr), reason);
   bounce_leftovers(rest, reason);
@@ -524,20 +533,17 @@ void process_base::fill_info(process_info& out) const {
                out.message_queue_len * sizeof(signal);
   std::lock_guard lock{lock_};
   if (extras_) {
-    out.links.assign(extras_->links.begin(), extras_->links.end());
+    extras_->links.for_each(
+        [&](const pid& p, bool) { out.links.push_back(p); });
     std::sort(out.links.begin(), out.links.end());
-    for (auto& [tag, target] : extras_->monitors)
-      out.monitors.push_back(target);
-    for (auto& [tag, m] : extras_->monitored_by)
+    extras_->monitors.for_each(
+        [&](const ref&, const pid& p) { out.monitors.push_back(p); });
+    extras_->monitored_by.for_each([&](const ref&, const monitor_in& m) {
       out.monitored_by.push_back(m.watcher);
-    // Hash nodes: the value plus a next pointer and a cached hash.
-    constexpr std::size_t node_overhead = 2 * sizeof(void*);
-    out.memory +=
-        sizeof(process_extras) +
-        extras_->links.size() * (sizeof(pid) + node_overhead) +
-        extras_->monitors.size() * (sizeof(ref) + sizeof(pid) + node_overhead) +
-        extras_->monitored_by.size() *
-            (sizeof(ref) + sizeof(monitor_in) + node_overhead);
+    });
+    out.memory += sizeof(process_extras) + extras_->links.heap_bytes() +
+                  extras_->monitors.heap_bytes() +
+                  extras_->monitored_by.heap_bytes();
   }
 }
 

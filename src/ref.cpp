@@ -71,10 +71,14 @@ std::strong_ordering operator<=>(const ref& a, const ref& b) noexcept {
 }
 
 std::size_t ref::hash() const noexcept {
-  std::size_t h = node_.index();
-  for (std::size_t i = 0; i < len_; ++i)
-    h = h * 0x100000001b3ULL ^ words_[i];
-  return h;
+  // Local refs differ in their counter words: mixing those is enough.
+  std::uint64_t h = (std::uint64_t{words_[1]} << 32 | words_[0]) ^
+                    (std::uint64_t{node_.index()} << 40);
+  for (std::size_t i = 2; i < len_; ++i)
+    h = (h ^ words_[i]) * 0x100000001b3ULL;
+  h ^= h >> 29;
+  h *= 0xbf58476d1ce4e5b9ULL;
+  return static_cast<std::size_t>(h ^ (h >> 32));
 }
 
 std::string to_string(const ref& r) {

@@ -5,6 +5,7 @@
 /// docs/design/signals.md for the signal rules it implements.
 
 #include "otp/detail/inbox.hpp"
+#include "otp/detail/small_map.hpp"
 #include "otp/pid.hpp"
 #include "otp/ref.hpp"
 #include "otp/term.hpp"
@@ -12,8 +13,6 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
-#include <unordered_map>
-#include <unordered_set>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -34,12 +33,12 @@ struct monitor_in {
 };
 
 /// Rarely used per-process state, allocated on first use so that an idle
-/// process stays small. Hashed: a supervisor may link to or monitor 100k
-/// children.
+/// process stays small. Small maps: most processes hold a few links and
+/// monitors, but a supervisor may hold 100k.
 struct process_extras {
-  std::unordered_set<pid> links;
-  std::unordered_map<ref, pid> monitors; ///< tag → the process we monitor
-  std::unordered_map<ref, monitor_in> monitored_by; ///< tag → who watches us
+  small_map<pid, bool> links;        ///< the value is unused
+  small_map<ref, pid> monitors;      ///< tag → the process we monitor
+  small_map<ref, monitor_in> monitored_by; ///< tag → who watches us
   std::vector<std::uint64_t> timers; ///< counters of the timer refs we own
 };
 
@@ -64,6 +63,11 @@ enum class step_result { waiting, yielded, exited };
 class process_base : public pid_block {
 public:
   process_base(runtime_core& rt, std::uint64_t number) noexcept;
+
+  /// Every kind of process comes from the runtime's pool; the virtual
+  /// destructor gives the sized delete the most-derived size.
+  static void* operator new(std::size_t size);
+  static void operator delete(void* p, std::size_t size) noexcept;
 
   // -- sending (any thread) ---------------------------------------------------
 

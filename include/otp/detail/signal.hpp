@@ -33,10 +33,9 @@ struct signal {
   term payload;
   term extra;
 
-  /// Signals come from a per-thread free list: a malloc per message costs
-  /// three times the queue operation itself on this hardware.
+  /// Signals come from the runtime's pool (otp/detail/pool.hpp).
   static void* operator new(std::size_t size);
-  static void operator delete(void* p) noexcept;
+  static void operator delete(void* p, std::size_t size) noexcept;
 };
 
 } // namespace otp::detail
