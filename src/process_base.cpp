@@ -49,6 +49,14 @@ void process_base::operator delete(void* p, std::size_t size) noexcept {
   pool_free(p, size);
 }
 
+void* process_extras::operator new(std::size_t size) {
+  return pool_allocate(size);
+}
+
+void process_extras::operator delete(void* p, std::size_t size) noexcept {
+  pool_free(p, size);
+}
+
 process_base* current_process() noexcept { return current; }
 void set_current_process(process_base* p) noexcept { current = p; }
 
@@ -137,6 +145,8 @@ void process_base::run() noexcept {
 }
 
 void process_base::drain() noexcept {
+  if (exiting_)
+    return; // what is still queued is answered by terminate
   signal* s = inbox_.take_all();
   while (s) {
     signal* next = s->next;
@@ -347,6 +357,7 @@ void process_base::unlink(const pid& to) noexcept {
 }
 
 ref process_base::monitor(const pid& target, term object) {
+  take_signals_now_and_then();
   auto tag = ref::make();
   auto* s = make_signal(signal_kind::monitor, self());
   s->extra = tag;
@@ -418,6 +429,7 @@ bool process_base::demonitor(const ref& tag, bool flush) noexcept {
 }
 
 void process_base::adopt_link(process_base& child) {
+  take_signals_now_and_then();
   auto me = self();
   auto it = child.self();
   {
@@ -431,6 +443,7 @@ void process_base::adopt_link(process_base& child) {
 }
 
 ref process_base::adopt_monitor(process_base& child) {
+  take_signals_now_and_then();
   auto tag = ref::make();
   auto it = child.self();
   {

@@ -74,7 +74,8 @@ public:
 private:
   static constexpr std::size_t shard_count = 16;
   struct shard {
-    mutable std::mutex mutex;
+    // Held for a few pointer writes: a spin lock, not a futex mutex.
+    mutable spin_lock mutex;
     process_base* head = nullptr;
   };
 

@@ -36,6 +36,9 @@ struct monitor_in {
 /// process stays small. Small maps: most processes hold a few links and
 /// monitors, but a supervisor may hold 100k.
 struct process_extras {
+  static void* operator new(std::size_t size);
+  static void operator delete(void* p, std::size_t size) noexcept;
+
   small_map<pid, bool> links;        ///< the value is unused
   small_map<ref, pid> monitors;      ///< tag → the process we monitor
   small_map<ref, monitor_in> monitored_by; ///< tag → who watches us
@@ -104,6 +107,18 @@ public:
   [[nodiscard]] ref monitor(const pid& target, term object);
   bool demonitor(const ref& tag, bool flush) noexcept;
   void add_timer(std::uint64_t timer) { extras().timers.push_back(timer); }
+
+  /// Takes pending signals now and then from inside process code (spawn
+  /// and monitor call it), so a process that spawns many children without
+  /// receiving keeps its monitor and link tables small: their DOWNs and
+  /// exits are applied as they come, as the BEAM does when it reschedules
+  /// a process. An exit decided here takes effect at the next receive.
+  void take_signals_now_and_then() noexcept {
+    if (++ops_since_drain_ >= 64) {
+      ops_since_drain_ = 0;
+      drain();
+    }
+  }
 
   /// For spawn_link and spawn_monitor, before the child runs (so the link or
   /// monitor is atomic with the spawn). Parent side: owner only.
@@ -194,6 +209,7 @@ private:
   bool exiting_ = false;
   term exit_reason_;
   std::uint64_t timeout_fired_ = 0;
+  std::uint32_t ops_since_drain_ = 0;
 };
 
 /// Sends `s` to `to` as `deliver` does; a dead or remote target answers as

@@ -10,11 +10,116 @@
 #include <cstddef>
 #include <memory>
 #include <optional>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
 namespace otp::detail {
+
+/// An open-addressing hash table (linear probing, backward-shift erase):
+/// one allocation for the whole table, no node per entry. Keys and values
+/// must be default-constructible.
+template <class K, class V, class Hash>
+class flat_table {
+public:
+  explicit flat_table(std::size_t capacity = 64) : slots_(capacity) {}
+
+  bool insert(K key, V value) {
+    if ((size_ + 1) * 2 > slots_.size())
+      grow();
+    auto i = index_of(key);
+    for (;; i = next(i)) {
+      auto& s = slots_[i];
+      if (!s.used) {
+        s.key = std::move(key);
+        s.value = std::move(value);
+        s.used = true;
+        ++size_;
+        return true;
+      }
+      if (s.key == key)
+        return false;
+    }
+  }
+
+  std::optional<V> extract(const K& key) {
+    auto i = index_of(key);
+    for (;; i = next(i)) {
+      auto& s = slots_[i];
+      if (!s.used)
+        return std::nullopt;
+      if (s.key == key)
+        break;
+    }
+    std::optional<V> out{std::move(slots_[i].value)};
+    // Backward shift: pull later entries of the probe run into the hole.
+    auto hole = i;
+    for (auto j = next(i);; j = next(j)) {
+      auto& s = slots_[j];
+      if (!s.used)
+        break;
+      auto home = index_of(s.key);
+      // s may move to the hole if its home is not in (hole, j].
+      bool movable = hole <= j ? (home <= hole || home > j)
+                               : (home <= hole && home > j);
+      if (movable) {
+        slots_[hole].key = std::move(s.key);
+        slots_[hole].value = std::move(s.value);
+        hole = j;
+      }
+    }
+    slots_[hole] = slot{};
+    --size_;
+    return out;
+  }
+
+  [[nodiscard]] bool contains(const K& key) const {
+    for (auto i = index_of(key);; i = next(i)) {
+      auto& s = slots_[i];
+      if (!s.used)
+        return false;
+      if (s.key == key)
+        return true;
+    }
+  }
+
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+
+  template <class F>
+  void for_each(F&& f) const {
+    for (auto& s : slots_)
+      if (s.used)
+        f(s.key, s.value);
+  }
+
+  [[nodiscard]] std::size_t heap_bytes() const noexcept {
+    return slots_.capacity() * sizeof(slot);
+  }
+
+private:
+  struct slot {
+    K key{};
+    V value{};
+    bool used = false;
+  };
+
+  std::size_t index_of(const K& key) const noexcept {
+    return Hash{}(key) & (slots_.size() - 1);
+  }
+  std::size_t next(std::size_t i) const noexcept {
+    return (i + 1) & (slots_.size() - 1);
+  }
+  void grow() {
+    std::vector<slot> old(slots_.size() * 2);
+    old.swap(slots_);
+    size_ = 0;
+    for (auto& s : old)
+      if (s.used)
+        insert(std::move(s.key), std::move(s.value));
+  }
+
+  std::vector<slot> slots_; // size is a power of two
+  std::size_t size_ = 0;
+};
 
 template <class K, class V, class Hash = std::hash<K>>
 class small_map {
@@ -25,29 +130,24 @@ public:
   /// Inserts unless present; returns whether it inserted.
   bool insert(K key, V value) {
     if (big_)
-      return big_->try_emplace(std::move(key), std::move(value)).second;
+      return big_->insert(std::move(key), std::move(value));
     if (find_small(key) != small_.end())
       return false;
     if (small_.size() < linear_limit) {
       small_.emplace_back(std::move(key), std::move(value));
       return true;
     }
-    big_ = std::make_unique<std::unordered_map<K, V, Hash>>();
-    big_->reserve(linear_limit * 4);
+    big_ = std::make_unique<flat_table<K, V, Hash>>();
     for (auto& [k, v] : small_)
-      big_->emplace(std::move(k), std::move(v));
+      big_->insert(std::move(k), std::move(v));
     small_ = {};
-    return big_->try_emplace(std::move(key), std::move(value)).second;
+    return big_->insert(std::move(key), std::move(value));
   }
 
   /// Removes `key`; returns its value if it was there.
   std::optional<V> extract(const K& key) {
-    if (big_) {
-      auto node = big_->extract(key);
-      if (!node)
-        return std::nullopt;
-      return std::move(node.mapped());
-    }
+    if (big_)
+      return big_->extract(key);
     auto it = find_small(key);
     if (it == small_.end())
       return std::nullopt;
@@ -74,8 +174,7 @@ public:
   template <class F>
   void for_each(F&& f) const {
     if (big_)
-      for (auto& [k, v] : *big_)
-        f(k, v);
+      big_->for_each(f);
     else
       for (auto& [k, v] : small_)
         f(k, v);
@@ -84,8 +183,7 @@ public:
   /// Bytes held beyond the object itself (an estimate for process_info).
   [[nodiscard]] std::size_t heap_bytes() const noexcept {
     if (big_)
-      return big_->size() * (sizeof(std::pair<K, V>) + 2 * sizeof(void*)) +
-             big_->bucket_count() * sizeof(void*);
+      return big_->heap_bytes();
     return small_.capacity() * sizeof(std::pair<K, V>);
   }
 
@@ -100,7 +198,7 @@ private:
   }
 
   std::vector<std::pair<K, V>> small_;
-  std::unique_ptr<std::unordered_map<K, V, Hash>> big_;
+  std::unique_ptr<flat_table<K, V, Hash>> big_;
 };
 
 } // namespace otp::detail
