@@ -174,7 +174,7 @@ void process_base::append_message(signal* s) noexcept {
   else
     queue_head_ = s;
   queue_tail_ = s;
-  queue_len_.fetch_add(1, std::memory_order_relaxed);
+  bump_queue_len(1);
 }
 
 void process_base::handle_signal(signal* s) noexcept {
@@ -279,7 +279,7 @@ signal* process_base::take_matching(bool (*match)(const void*, const term&),
       (prev ? prev->next : queue_head_) = cur->next;
       if (queue_tail_ == cur)
         queue_tail_ = prev;
-      queue_len_.fetch_sub(1, std::memory_order_relaxed);
+      bump_queue_len(-1);
       cur->next = nullptr;
       return cur;
     }
@@ -299,7 +299,7 @@ signal* process_base::pop_message() noexcept {
     queue_tail_ = nullptr;
   if (save_ == s)
     save_ = nullptr;
-  queue_len_.fetch_sub(1, std::memory_order_relaxed);
+  bump_queue_len(-1);
   s->next = nullptr;
   return s;
 }
@@ -419,7 +419,7 @@ bool process_base::demonitor(const ref& tag, bool flush) noexcept {
           queue_tail_ = prev;
         if (save_ == s)
           save_ = prev;
-        queue_len_.fetch_sub(1, std::memory_order_relaxed);
+        bump_queue_len(-1);
         delete s;
         break;
       }

@@ -99,6 +99,7 @@ struct worker {
   std::uint32_t next_streak = 0;
   std::uint32_t rng = 1;
   std::vector<process_base*> batch;
+  std::vector<std::uint64_t> seen_turns;
   std::thread thread;
 };
 
@@ -122,9 +123,13 @@ public:
 
   void wake(process_base* p) noexcept override {
     if (auto* w = local_worker()) {
-      if (auto* old = w->next.exchange(p, std::memory_order_acq_rel))
+      // `next` runs on this worker as soon as the current process yields:
+      // waking another worker for it would only move it across cores. A
+      // process it displaces is real parallel work, though.
+      if (auto* old = w->next.exchange(p, std::memory_order_acq_rel)) {
         push_local(*w, old);
-      notify_if_idle();
+        notify_if_idle();
+      }
       return;
     }
     push_global(p);
@@ -205,7 +210,12 @@ private:
     return p;
   }
 
-  process_base* steal(worker& w, bool take_next) noexcept {
+  /// Steals half of another worker's queue. With `stale_turns` (the other
+  /// workers' turn counters seen earlier), also takes a `next` process from
+  /// a worker that has not finished a turn since: it is stuck in one long
+  /// process.
+  process_base* steal(worker& w,
+                      const std::vector<std::uint64_t>* stale_turns) noexcept {
     auto n = workers_.size();
     auto start = (w.rng = w.rng * 1664525U + 1013904223U) % n;
     for (std::size_t i = 0; i < n; ++i) {
@@ -220,7 +230,10 @@ private:
       }
       // A `next` process waits behind a busy worker's current process: take
       // it only when that worker has not moved on for a while.
-      if (take_next && victim.next.load(std::memory_order_relaxed))
+      if (stale_turns &&
+          (*stale_turns)[victim.index] ==
+              victim.turns.load(std::memory_order_relaxed) &&
+          victim.next.load(std::memory_order_relaxed))
         if (auto* p = victim.next.exchange(nullptr, std::memory_order_acq_rel))
           return p;
     }
@@ -258,12 +271,16 @@ private:
     spinning_.fetch_add(1, std::memory_order_seq_cst);
     process_base* found = nullptr;
     constexpr int rounds = 64;
+    auto& turns = w.seen_turns;
+    turns.resize(workers_.size());
+    for (auto& v : workers_)
+      turns[v.index] = v.turns.load(std::memory_order_relaxed);
     for (int round = 0; round < rounds && !found; ++round) {
       if (stopping_.load(std::memory_order_relaxed))
         break;
       found = take_global(w);
       if (!found)
-        found = steal(w, round >= rounds / 2);
+        found = steal(w, round >= rounds / 2 ? &turns : nullptr);
       if (!found)
         for (int i = 0; i < 64; ++i)
           cpu_relax();
@@ -329,7 +346,9 @@ private:
         park(w);
         continue;
       }
-      w.turns.fetch_add(1, std::memory_order_relaxed);
+      // Only this worker writes its counter: no locked instruction needed.
+      w.turns.store(w.turns.load(std::memory_order_relaxed) + 1,
+                    std::memory_order_relaxed);
       p->run();
     }
     this_worker = nullptr;

@@ -188,6 +188,12 @@ protected:
   inbox inbox_;
 
 private:
+  /// The owner is the only writer: a plain store, no locked instruction.
+  void bump_queue_len(int by) noexcept {
+    queue_len_.store(queue_len_.load(std::memory_order_relaxed) +
+                         static_cast<std::uint32_t>(by),
+                     std::memory_order_relaxed);
+  }
   void handle_signal(signal* s) noexcept;
   void handle_exit_signal(signal* s, bool linked) noexcept;
   void append_message(signal* s) noexcept;
