@@ -23,7 +23,7 @@ step_result actor_process_base::step(int& budget) noexcept {
         return step_result::exited;
     }
   } catch (...) {
-    set_exit(internal::exception_reason(std::current_exception()));
+    set_exit(internal::crash_reason(self(), std::current_exception()));
     return step_result::exited;
   }
   return step_result::yielded;

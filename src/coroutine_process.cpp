@@ -75,7 +75,7 @@ step_result coroutine_process_base::step(int& budget) noexcept {
         done = complete_receive(*waiting_);
       } catch (...) {
         // A pattern that throws crashes the process like any process code.
-        set_exit(internal::exception_reason(std::current_exception()));
+        set_exit(internal::crash_reason(self(), std::current_exception()));
         break;
       }
       if (!done) {
@@ -86,7 +86,8 @@ step_result coroutine_process_base::step(int& budget) noexcept {
     resume_point_.resume();
     if (body_.done()) {
       auto error = body_.promise().error();
-      set_exit(error ? internal::exception_reason(error) : term{atoms::normal});
+      set_exit(error ? internal::crash_reason(self(), error)
+                     : term{atoms::normal});
       break;
     }
     if (exit_pending())

@@ -1,5 +1,6 @@
 #include "exception_reason.hpp"
 
+#include "otp/logger.hpp"
 #include "otp/process.hpp"
 
 #include <cstdlib>
@@ -42,6 +43,24 @@ term exception_reason(std::exception_ptr e) noexcept {
     // Building the reason itself failed (out of memory): still end cleanly.
     return atoms::exception;
   }
+}
+
+term crash_reason(const pid& self, std::exception_ptr e) noexcept {
+  term reason = exception_reason(e);
+  try {
+    std::rethrow_exception(e);
+  } catch (const exit_exception&) {
+    return reason; // exit/1: an ordinary end, not a crash
+  } catch (...) {
+  }
+  try {
+    log_error(log_metadata{{"pid", to_string(self)}, {"domain", "otp"}},
+              "Error in process {} with exit value:\n{}", to_string(self),
+              to_string(reason));
+  } catch (...) {
+    // Logging must never take the runtime down.
+  }
+  return reason;
 }
 
 } // namespace otp::internal

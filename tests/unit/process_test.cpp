@@ -1,3 +1,4 @@
+#include "otp/logger.hpp"
 #include "otp/testkit.hpp"
 
 #include <gtest/gtest.h>
@@ -60,4 +61,26 @@ TEST(Process, ShutdownEndsEveryProcessWithShutdown) {
   tk->run_until_idle();
   tk->shutdown();
   EXPECT_EQ(tk->exit_reason(p), term{otp::atoms::shutdown});
+}
+
+TEST(Process, CrashIsReportedThroughTheLoggerButExitIsNot) {
+  auto capture = std::make_shared<otp::capture_handler>();
+  ASSERT_TRUE(otp::logger::add_handler("process_test", capture));
+  otp::testkit tk;
+  auto crashed = tk.spawn([](otp::process&) -> otp::task<> {
+    throw std::logic_error("bad state");
+    co_return;
+  });
+  auto exited = tk.spawn([](otp::process& self) -> otp::task<> {
+    self.exit("done"_a);
+    co_return;
+  });
+  tk.run_until_idle();
+  otp::logger::remove_handler("process_test");
+  EXPECT_EQ(tk.exit_reason(exited), term{"done"_a});
+  auto events = capture->events();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_NE(events[0].text.find("Error in process " + to_string(crashed)),
+            std::string::npos);
+  EXPECT_NE(events[0].text.find("std::logic_error"), std::string::npos);
 }
