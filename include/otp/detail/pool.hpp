@@ -19,4 +19,24 @@ namespace otp::detail {
 /// Returns a block from pool_allocate(size), on any thread.
 void pool_free(void* p, std::size_t size) noexcept;
 
+/// A standard allocator over the pool, for containers inside processes.
+template <class T>
+struct pool_allocator {
+  using value_type = T;
+  pool_allocator() noexcept = default;
+  template <class U>
+  pool_allocator(const pool_allocator<U>&) noexcept {}
+  [[nodiscard]] T* allocate(std::size_t n) {
+    return static_cast<T*>(pool_allocate(n * sizeof(T)));
+  }
+  void deallocate(T* p, std::size_t n) noexcept {
+    pool_free(p, n * sizeof(T));
+  }
+  template <class U>
+  friend bool operator==(const pool_allocator&,
+                         const pool_allocator<U>&) noexcept {
+    return true;
+  }
+};
+
 } // namespace otp::detail

@@ -6,6 +6,8 @@
 /// but a supervisor or a benchmark parent may hold a million, where only
 /// hashing keeps each operation O(1). Not thread-safe.
 
+#include "otp/detail/pool.hpp"
+
 #include <algorithm>
 #include <cstddef>
 #include <memory>
@@ -109,7 +111,7 @@ private:
     return (i + 1) & (slots_.size() - 1);
   }
   void grow() {
-    std::vector<slot> old(slots_.size() * 2);
+    std::vector<slot, pool_allocator<slot>> old(slots_.size() * 2);
     old.swap(slots_);
     size_ = 0;
     for (auto& s : old)
@@ -117,7 +119,7 @@ private:
         insert(std::move(s.key), std::move(s.value));
   }
 
-  std::vector<slot> slots_; // size is a power of two
+  std::vector<slot, pool_allocator<slot>> slots_; // size: a power of two
   std::size_t size_ = 0;
 };
 
@@ -197,7 +199,7 @@ private:
                         [&](auto& e) { return e.first == key; });
   }
 
-  std::vector<std::pair<K, V>> small_;
+  std::vector<std::pair<K, V>, pool_allocator<std::pair<K, V>>> small_;
   std::unique_ptr<flat_table<K, V, Hash>> big_;
 };
 
