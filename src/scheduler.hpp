@@ -26,6 +26,11 @@ public:
   virtual void spawn(detail::process_base* p) noexcept = 0;
   /// `p` used its budget: requeue it behind the others. Worker only.
   virtual void yield(detail::process_base* p) noexcept = 0;
+  /// Between these, processes woken by this (non-worker) thread are queued
+  /// together at `end_batch`, with one lock and one round of wake-ups (the
+  /// timer thread firing many timers at once).
+  virtual void begin_batch() noexcept {}
+  virtual void end_batch() noexcept {}
   /// Runs what is runnable until nothing is (the deterministic scheduler;
   /// worker threads do this by themselves).
   virtual void run_until_idle() noexcept {}

@@ -33,9 +33,11 @@ void timer_service::start(std::chrono::milliseconds delay, timer_payload p) {
   if (!manual_)
     deadline += 1;
   auto key = p.key;
-  bool earliest = !wheel_.next_deadline() || deadline < *wheel_.next_deadline();
   by_key_[key] = wheel_.insert(deadline, std::move(p));
-  if (earliest && !manual_) {
+  // Wake the thread only when it sleeps past this deadline: timers started
+  // together mostly share a millisecond, and each wake-up is a syscall.
+  if (!manual_ && deadline < sleeping_until_) {
+    sleeping_until_ = deadline;
     lock.unlock();
     wake_.notify_one();
   }
@@ -69,6 +71,7 @@ std::size_t timer_service::fire_due(std::unique_lock<std::mutex>& lock) {
   // Deliver outside the lock: delivering may wake processes, and a process
   // may start a timer of its own.
   lock.unlock();
+  rt_.scheduler().begin_batch();
   for (auto& p : due) {
     auto* s = new detail::signal;
     s->kind = p.kind;
@@ -81,6 +84,7 @@ std::size_t timer_service::fire_due(std::unique_lock<std::mutex>& lock) {
     else
       delete s; // a name no longer registered: the message is dropped
   }
+  rt_.scheduler().end_batch();
   lock.lock();
   return due.size();
 }
@@ -98,11 +102,14 @@ void timer_service::run_thread() {
     if (stopping_)
       break;
     if (auto next = wheel_.next_deadline()) {
+      sleeping_until_ = *next;
       auto when = origin_ + std::chrono::milliseconds{*next};
       wake_.wait_until(lock, when);
     } else {
+      sleeping_until_ = UINT64_MAX;
       wake_.wait(lock);
     }
+    sleeping_until_ = 0; // awake: nobody needs to notify
   }
 }
 

@@ -69,6 +69,7 @@ private:
   timer_wheel<timer_payload> wheel_;
   std::unordered_map<std::uint64_t, timer_id> by_key_;
   bool stopping_ = false;
+  std::uint64_t sleeping_until_ = 0; ///< the deadline the thread waits for
   std::thread thread_;
 };
 

@@ -104,6 +104,8 @@ struct worker {
 };
 
 thread_local worker* this_worker = nullptr;
+/// Processes woken by a non-worker thread inside begin_batch/end_batch.
+thread_local std::vector<process_base*>* this_batch = nullptr;
 thread_local const work_stealing_scheduler* this_scheduler = nullptr;
 
 class work_stealing_scheduler final : public scheduler {
@@ -132,8 +134,34 @@ public:
       }
       return;
     }
+    if (this_batch) {
+      this_batch->push_back(p);
+      return;
+    }
     push_global(p);
     notify_if_idle();
+  }
+
+  void begin_batch() noexcept override {
+    if (!local_worker())
+      this_batch = &batch_;
+  }
+
+  void end_batch() noexcept override {
+    if (!this_batch)
+      return;
+    this_batch = nullptr;
+    if (batch_.empty())
+      return;
+    {
+      std::lock_guard lock{global_mutex_};
+      global_.insert(global_.end(), batch_.begin(), batch_.end());
+      global_size_.store(global_.size(), std::memory_order_release);
+    }
+    auto n = std::min(batch_.size(), workers_.size());
+    batch_.clear();
+    for (std::size_t i = 0; i < n; ++i)
+      notify_if_idle();
   }
 
   void spawn(process_base* p) noexcept override {
@@ -356,6 +384,7 @@ private:
   }
 
   std::vector<worker> workers_;
+  std::vector<process_base*> batch_; ///< only the batching thread's (timers)
   std::mutex global_mutex_;
   std::deque<process_base*> global_;
   std::atomic<std::size_t> global_size_{0};
