@@ -16,25 +16,11 @@ runtime_core::~runtime_core() { shutdown(); }
 
 void runtime_core::add(process_base* p) noexcept {
   live_.fetch_add(1, std::memory_order_relaxed);
-  auto& s = table_[p->id() % shard_count];
-  std::lock_guard lock{s.mutex};
-  p->table_next = s.head;
-  if (s.head)
-    s.head->table_prev = p;
-  s.head = p;
+  p->table_index = table_.add(p);
 }
 
 void runtime_core::remove(process_base* p, const term& reason) noexcept {
-  {
-    auto& s = table_[p->id() % shard_count];
-    std::lock_guard lock{s.mutex};
-    if (p->table_prev)
-      p->table_prev->table_next = p->table_next;
-    else
-      s.head = p->table_next;
-    if (p->table_next)
-      p->table_next->table_prev = p->table_prev;
-  }
+  table_.remove(p->table_index, p);
   if (exit_observer) {
     auto self = p->self();
     exit_observer(self, reason);
@@ -47,13 +33,10 @@ void runtime_core::remove(process_base* p, const term& reason) noexcept {
 }
 
 std::vector<pid> runtime_core::processes() const {
-  std::vector<pid> out;
-  for (auto& s : table_) {
-    std::lock_guard lock{s.mutex};
-    for (auto* p = s.head; p; p = p->table_next)
-      if (p->is_alive())
-        out.push_back(p->self());
-  }
+  auto out = table_.snapshot();
+  std::erase_if(out, [](const pid& p) {
+    return !static_cast<process_base*>(p.block())->is_alive();
+  });
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -129,12 +112,7 @@ void runtime_core::shutdown() noexcept {
   if (stopped_)
     return;
   shutting_down_.store(true, std::memory_order_seq_cst);
-  std::vector<pid> all;
-  for (auto& s : table_) {
-    std::lock_guard lock{s.mutex};
-    for (auto* p = s.head; p; p = p->table_next)
-      all.push_back(p->self());
-  }
+  auto all = table_.snapshot();
   for (auto& p : all)
     static_cast<process_base*>(p.block())->request_shutdown();
   all.clear();

@@ -5,6 +5,7 @@
 #include "otp/detail/process_base.hpp"
 #include "otp/error.hpp"
 #include "otp/expected.hpp"
+#include "process_table.hpp"
 #include "scheduler.hpp"
 #include "timer_service.hpp"
 
@@ -72,17 +73,11 @@ public:
   std::function<void(const pid&, const term&)> exit_observer;
 
 private:
-  static constexpr std::size_t shard_count = 16;
-  struct shard {
-    // Held for a few pointer writes: a spin lock, not a futex mutex.
-    mutable spin_lock mutex;
-    process_base* head = nullptr;
-  };
 
   std::unique_ptr<internal::scheduler> sched_;
   internal::timer_service timers_;
   std::atomic<std::uint64_t> next_number_{1};
-  std::array<shard, shard_count> table_;
+  internal::process_table table_;
   std::atomic<std::int64_t> live_{0};
   std::mutex exited_mutex_;
   std::condition_variable all_exited_;

@@ -140,9 +140,8 @@ public:
   /// other thread can touch the process (the deterministic testkit).
   [[nodiscard]] std::vector<term> peek_messages() const;
 
-  /// Intrusive hooks for the runtime's process table.
-  process_base* table_prev = nullptr;
-  process_base* table_next = nullptr;
+  /// The slot in the runtime's process table.
+  std::uint32_t table_index = 0;
 
 protected:
   ~process_base() override;
