@@ -31,6 +31,14 @@ expected<void, error> process::send(atom name, term msg) const {
   return {};
 }
 
+expected<void, error> process::send(const via& name, term msg) const {
+  auto to = name.reg.whereis_name(name.name);
+  if (!to)
+    return unexpected(error{errc::badarg, fmt::format("no process is registered as {} in the via registry", to_string(name.name))});
+  send(to, std::move(msg));
+  return {};
+}
+
 bool process::receive_ready(detail::process_base& p,
                             detail::receive_request& r) noexcept {
   return static_cast<coroutine_process_base&>(p).receive_ready(r);

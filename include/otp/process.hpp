@@ -29,6 +29,7 @@
 #include "otp/expected.hpp"
 #include "otp/pid.hpp"
 #include "otp/ref.hpp"
+#include "otp/registry.hpp"
 #include "otp/task.hpp"
 #include "otp/term.hpp"
 
@@ -85,6 +86,8 @@ public:
   void send(const pid& to, term msg) const;
   /// Sends to a registered name; `badarg` if the name is not registered.
   [[nodiscard]] expected<void, error> send(atom name, term msg) const;
+  /// Sends to a name in a pluggable registry; `badarg` if unknown.
+  [[nodiscard]] expected<void, error> send(const via& name, term msg) const;
 
   /// `co_await self.receive()`: the first message, waiting as long as it
   /// takes.
@@ -162,6 +165,9 @@ public:
                                                     const pid& p) const;
   [[nodiscard]] expected<void, error> unregister(atom name) const;
   [[nodiscard]] pid whereis(atom name) const;
+  [[nodiscard]] pid whereis(const via& name) const {
+    return name.reg.whereis_name(name.name);
+  }
 
   // -- timers -----------------------------------------------------------------
 
