@@ -39,14 +39,30 @@
 ///
 /// ## Semantics
 ///
-/// `==` is Erlang's `=:=` (`1` and `1.0` differ; `0.0 =:= -0.0` as in OTP
-/// 25). `<=>` is Erlang's term order (number < atom < ref < any < pid <
-/// tuple < map < nil < list < binary; `any` values sit where funs do), made
-/// total by sorting an integer before an equal float. `equal(a, b)` is
-/// Erlang's `==`. Printing follows `io_lib:format("~p")` on one line.
+/// - `==` is Erlang's `=:=` (`1` and `1.0` differ; `0.0 =:= -0.0` as in
+///   OTP 25). `equal(a, b)` is Erlang's `==` (`1 == 1.0`).
+/// - `<=>` is Erlang's term order: number < atom < ref < any < pid < tuple
+///   < map < nil < list < binary (`any` values sit where funs do, ordered by
+///   creation). Integers and floats compare by exact value. Erlang's order
+///   calls `1` and `1.0` equal; to stay total and agree with `==`, `<=>`
+///   then puts the integer first (so `{1} < {1.0}`, while `{1,2} > {1.0,1}`
+///   exactly as in Erlang).
+/// - Map keys are kept in Erlang's map key order (every integer before
+///   every float), which is also how maps compare and print.
+/// - Printing follows `io_lib:format("~p")` on one line. Erlang prints maps
+///   of more than 32 keys in hash order; otp++ always prints key order.
+/// - Floats are never NaN or infinite in Erlang; if one gets in anyway, NaN
+///   equals itself and sorts after every other float.
 ///
 /// `any` terms carry an arbitrary C++ value for local messages; they cannot
 /// cross nodes (`contains_any()` lets the encoder refuse them).
+///
+/// ## Threads
+///
+/// Like `std::shared_ptr`: different term objects may be used from
+/// different threads even when they share boxes (the boxes never change),
+/// but one term object written by one thread must not be read by another
+/// at the same time.
 
 #include "otp/atom.hpp"
 #include "otp/bignum.hpp"

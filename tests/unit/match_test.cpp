@@ -1,5 +1,7 @@
 #include "otp/match.hpp"
 
+#include "allocation_counter.hpp"
+
 #include <cstdint>
 #include <functional>
 #include <gtest/gtest.h>
@@ -260,4 +262,25 @@ TEST(Match, AnyValues) {
   EXPECT_EQ(job->id, 7);
   EXPECT_FALSE(match(msg, tuple("job"_a, capture<std::unique_ptr<int>>)));
   EXPECT_TRUE(match(msg, tuple("job"_a, _any_value)));
+}
+
+TEST(Match, MatchingDoesNotAllocate) {
+  auto from = otp::pid::remote("n@h"_a, 1, 2, 3);
+  auto mine = otp::ref::make();
+  term msg{"add"_a, 5, from};
+  term reply{"reply"_a, mine, "payload"};
+  (void)"sub"_a; // intern before counting
+  EXPECT_EQ(otp::test::allocations_in([&] {
+              EXPECT_TRUE(match(msg, tuple("add"_a, _, _)));
+              EXPECT_FALSE(match(msg, tuple("sub"_a, _, _)));
+              auto m = match(msg, tuple("add"_a, capture<std::int64_t>,
+                                        capture<otp::pid>));
+              EXPECT_TRUE(m);
+              EXPECT_TRUE(match(reply, tuple("reply"_a, mine, "payload")));
+              auto v = match(reply, tuple(_, _, capture<std::string_view>));
+              EXPECT_TRUE(v);
+              auto pattern = tuple("reply"_a, mine, _binary);
+              EXPECT_TRUE(pattern(reply));
+            }),
+            0U);
 }

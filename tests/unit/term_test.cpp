@@ -1,5 +1,7 @@
 #include "otp/term.hpp"
 
+#include "allocation_counter.hpp"
+
 #include <cstdint>
 #include <cstdlib>
 #include <gtest/gtest.h>
@@ -11,50 +13,12 @@
 #include <unordered_set>
 #include <vector>
 
-// A counting global operator new, so tests can check that small terms never
-// allocate. It replaces operator new for the whole test binary; only the
-// counter of the calling thread is read.
-namespace {
-thread_local std::size_t term_test_allocations = 0;
-} // namespace
-
-void* operator new(std::size_t n) {
-  ++term_test_allocations;
-  if (void* p = std::malloc(n == 0 ? 1 : n))
-    return p;
-  throw std::bad_alloc{};
-}
-void* operator new[](std::size_t n) {
-  ++term_test_allocations;
-  if (void* p = std::malloc(n == 0 ? 1 : n))
-    return p;
-  throw std::bad_alloc{};
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::size_t) noexcept {
-  std::free(p);
-}
-
 using namespace otp::literals;
 using otp::term;
 
 namespace {
 
-/// Allocations made by `f` on this thread.
-template <class F>
-std::size_t allocations_in(F&& f) {
-  auto before = term_test_allocations;
-  f();
-  return term_test_allocations - before;
-}
+using otp::test::allocations_in;
 
 struct move_only {
   explicit move_only(int v) : value(std::make_unique<int>(v)) {}

@@ -231,6 +231,8 @@ auto term::try_get() const {
 
 template <class T>
 std::optional<T> term::take() && {
+  static_assert(detail::term_convert<T>::stores_any,
+                "take<T> moves out values stored with term::any");
   const T* p = detail::term_convert<T>::try_get(*this);
   if (!p || !box_->unique())
     return std::nullopt;
