@@ -22,15 +22,20 @@ namespace otp {
 
 class term;
 
+namespace detail {
+/// Built-in integers other than bool (which terms treat as an atom).
+template <class T>
+concept integer = std::integral<T> && !std::same_as<T, bool>;
+} // namespace detail
+
 class bignum {
 public:
   /// Zero.
   bignum() noexcept = default;
 
   /// Any built-in integer (bool excluded).
-  template <std::integral I>
-  requires(!std::same_as<I, bool>) explicit bignum(I value)
-      : bignum(from_int(value)) {}
+  template <detail::integer I>
+  explicit bignum(I value) : bignum(from_int(value)) {}
 
   /// Parses an optional sign and decimal digits (`"-123"`, `"+7"`). Returns
   /// nothing for anything else (empty text, other characters, no digits).

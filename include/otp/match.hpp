@@ -12,42 +12,45 @@
 ///
 /// // Capture: `match` returns std::optional<std::tuple<...>>, one element
 /// // per capture<T>, in the order they appear in the pattern.
-/// if (auto m = match(msg, tuple("add"_a, capture<std::int64_t>,
-/// capture<pid>))) {
+/// auto add = tuple("add"_a, capture<std::int64_t>, capture<pid>);
+/// if (auto m = match(msg, add)) {
 ///   auto [n, from] = *m;
 /// }
 ///
-/// // Patterns are predicates, so a selective receive takes them as they are.
-/// // An otp::ref (or pid, atom, number, string, term) in a pattern is a
-/// // literal compared with `=:=`:
+/// // Patterns are predicates, so a selective receive takes them as they
+/// // are. An otp::ref (or pid, atom, number, string, term) in a pattern is
+/// // a literal compared with `=:=`:
 /// auto reply = receive(tuple("reply"_a, my_ref, _));
 /// ```
 ///
 /// ## Building blocks
 ///
-/// | pattern                         | matches |
-/// |---------------------------------|-------------------------------------------|
-/// | `_`                             | anything | | `_int` `_float` `_number`
-/// `_atom` `_binary` `_list` `_nil` `_cons` `_tuple` `_map` `_pid` `_ref`
-/// `_any_value` | a term of that kind (`_int` includes bignums; `_list` is `[]`
-/// or a cons; `_any_value` is a `term::any`) | | `capture<T>` | what
-/// `t.is<T>()` accepts; captures `T` (`const T*` for `any` values, `term` for
-/// `capture<term>`) | | a value: `"ok"_a`, `42`, `true`, `2.5`, a pid, a ref, a
-/// term | that exact value (`=:=`: `1` does not match `1.0`) | | `"text"`, a
-/// std::string(_view)  | the binary with those bytes               | |
-/// `tuple(p...)`                   | a tuple of exactly that arity | |
-/// `list(p...)`                    | a proper list of exactly that length | |
-/// `cons(h, t)`                    | `[H | T]`: a non-empty list | |
-/// `map(entry(k, p)...)`           | a map holding each key `k` (exactly) with
-/// a value matching `p`; other keys are allowed, as with `#{k := P}` | |
-/// `one_of(p...)`                  | any of the alternatives (no captures) | |
-/// any callable `bool(const term&)` | what it accepts                         |
+/// - `_` matches anything.
+/// - `_int` (bignums too), `_float`, `_number`, `_atom`, `_binary`, `_list`
+///   (`[]` or a cons), `_nil`, `_cons`, `_tuple`, `_map`, `_pid`, `_ref`,
+///   `_any_value` (a `term::any` of any type): a term of that kind.
+/// - `capture<T>` matches what `t.is<T>()` accepts and captures what
+///   `t.get<T>()` reads: `T` for integers (range checked), floating point,
+///   bool, atom, pid, ref, bignum, std::string, std::string_view and
+///   `term`; `const T*` for a C++ value stored with `term::any`.
+/// - A value (`"ok"_a`, `42`, `true`, `2.5`, a pid, a ref, a term) matches
+///   exactly that value (`=:=`: `1` does not match `1.0`).
+/// - `"text"`, a std::string or a std::string_view matches the binary with
+///   those bytes (strings build binaries, see term.hpp).
+/// - `tuple(p...)`: a tuple of exactly that arity.
+/// - `list(p...)`: a proper list of exactly that length.
+/// - `cons(h, t)`: `[H | T]`, a non-empty list.
+/// - `map(entry(k, p)...)`: a map holding each key `k` (compared exactly)
+///   with a value matching `p`; other keys may be present, as with Erlang's
+///   `#{k := P}`.
+/// - `one_of(p...)`: any of the alternatives (which cannot capture).
+/// - Any callable `bool(const term&)`: what it accepts.
 ///
 /// Patterns nest freely. Matching never allocates (except to fill a
-/// `capture<std::string>`), and building a pattern allocates only for
-/// std::string literals and literals that need a box (bignums, remote refs).
-/// String-literal and string_view patterns keep a view: the text must outlive
-/// the pattern (string literals always do).
+/// `capture<std::string>`); building a pattern allocates only for
+/// std::string literals and literals that need a box (bignums, remote
+/// refs). String-literal and string_view patterns keep a view: the text
+/// must outlive the pattern (string literals always do).
 ///
 /// Captured `std::string_view`s and `any` pointers point into the matched
 /// term, so they are valid while the term is.

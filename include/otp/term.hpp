@@ -149,10 +149,14 @@ struct any_box;
 template <class T>
 struct term_convert;
 
+/// What a term can be built from (tuple elements, pattern literals).
 template <class T>
-inline constexpr bool is_term_arg =
-    std::is_constructible_v<term, T> &&
+concept term_arg = std::is_constructible_v<term, T> &&
     !std::is_same_v<std::remove_cvref_t<T>, std::nullptr_t>;
+
+/// What `term::any` accepts: an rvalue, so the value is moved, never copied.
+template <class T>
+concept movable_in = !std::is_lvalue_reference_v<T>;
 
 } // namespace detail
 
@@ -190,9 +194,8 @@ public:
 
   /// Any built-in integer; values beyond int64 (large uint64) become
   /// bignums.
-  template <std::integral I>
-  requires(!std::same_as<I, bool>) term(I i)
-  noexcept(std::is_signed_v<I> || sizeof(I) < 8) {
+  template <detail::integer I>
+  term(I i) noexcept(std::is_signed_v<I> || sizeof(I) < 8) {
     if constexpr (std::is_signed_v<I> || sizeof(I) < 8) {
       word_ = static_cast<std::uint64_t>(static_cast<std::int64_t>(i));
       tag_ = detail::tag::small_int;
@@ -223,10 +226,8 @@ public:
 
   /// The tuple `{a, b, ...}`: `term{"add"_a, 5}`. Needs two or more elements,
   /// so `term{x}` stays a copy of `x`; use `term::tuple(x)` for `{x}`.
-  template <class A, class B, class... Rest>
-  requires(detail::is_term_arg<A>&& detail::is_term_arg<B> &&
-           (detail::is_term_arg<Rest> && ...))
-      term(A&& a, B&& b, Rest&&... rest)
+  template <detail::term_arg A, detail::term_arg B, detail::term_arg... Rest>
+  term(A&& a, B&& b, Rest&&... rest)
       : term(tuple(std::forward<A>(a), std::forward<B>(b),
                    std::forward<Rest>(rest)...)) {}
 
@@ -239,9 +240,8 @@ public:
       : term(tuple(std::move(a), std::move(b), std::move(c), std::move(d))) {}
 
   /// A tuple of any arity: `term::tuple()` is `{}`, `term::tuple(x)` is `{x}`.
-  template <class... Ts>
-  requires(detail::is_term_arg<Ts>&&...) [[nodiscard]] static term
-      tuple(Ts&&... elems);
+  template <detail::term_arg... Ts>
+  [[nodiscard]] static term tuple(Ts&&... elems);
   [[nodiscard]] static term tuple_from(std::span<const term> elems);
 
   /// A proper list.
@@ -275,9 +275,8 @@ public:
   /// A C++ value moved into the term, for local messages only (see
   /// `contains_any`). Read it back with `get<T>()` / `try_get<T>()`, or take
   /// it out with `std::move(t).take<T>()`. Never copies `value`.
-  template <class T>
-  requires(!std::is_lvalue_reference_v<T>) [[nodiscard]] static term
-      any(T&& value);
+  template <detail::movable_in T>
+  [[nodiscard]] static term any(T&& value);
   /// The same, constructing the value in place.
   template <class T, class... Args>
   [[nodiscard]] static term make_any(Args&&... args);

@@ -90,9 +90,8 @@ struct term_convert<term> {
 };
 
 /// Integrals: integers in range (a uint64 beyond int64 is a bignum).
-template <class I>
-requires(std::integral<I> && !std::same_as<I, bool>) struct term_convert<I>
-    : value_convert<I, term_convert<I>> {
+template <integer I>
+struct term_convert<I> : value_convert<I, term_convert<I>> {
   [[nodiscard]] static std::string_view expected() noexcept {
     return "integer in range";
   }

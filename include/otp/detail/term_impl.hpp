@@ -117,8 +117,8 @@ struct term_access {
 
 namespace otp {
 
-template <class... Ts>
-requires(detail::is_term_arg<Ts>&&...) term term::tuple(Ts&&... elems) {
+template <detail::term_arg... Ts>
+term term::tuple(Ts&&... elems) {
   if constexpr (sizeof...(Ts) == 0) {
     return detail::term_access::from_box(detail::tag::tuple, nullptr);
   } else if constexpr (!(std::is_nothrow_constructible_v<term, Ts> && ...)) {
@@ -134,8 +134,8 @@ requires(detail::is_term_arg<Ts>&&...) term term::tuple(Ts&&... elems) {
   }
 }
 
-template <class T>
-requires(!std::is_lvalue_reference_v<T>) term term::any(T&& value) {
+template <detail::movable_in T>
+term term::any(T&& value) {
   return make_any<std::remove_cvref_t<T>>(std::move(value));
 }
 
