@@ -3,6 +3,7 @@
 #include "term_compare.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cstring>
 #include <fmt/format.h>
@@ -352,25 +353,42 @@ term term::charlist(std::string_view utf8) {
 term term::map(std::span<const std::pair<term, term>> entries) {
   if (entries.empty())
     return detail::term_access::from_box(detail::tag::map, nullptr);
-  // Sort indices by key order; among equal keys the later entry wins.
-  std::vector<std::size_t> order(entries.size());
+  // Sort entry indices by key order, stably, so that among equal keys the
+  // last one given wins. Maps in messages are small: their indices stay on
+  // the stack and an insertion sort does.
+  constexpr std::size_t small_map = 16;
+  std::array<std::size_t, small_map> small_order;
+  std::vector<std::size_t> large_order;
+  std::span<std::size_t> order;
+  if (entries.size() <= small_map) {
+    order = std::span{small_order.data(), entries.size()};
+  } else {
+    large_order.resize(entries.size());
+    order = large_order;
+  }
   for (std::size_t i = 0; i < order.size(); ++i)
     order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](auto a, auto b) {
+  auto key_less = [&](std::size_t a, std::size_t b) {
     return detail::compare_keys(entries[a].first, entries[b].first) < 0;
-  });
-  std::vector<std::size_t> kept;
-  kept.reserve(order.size());
-  for (auto i : order) {
-    if (!kept.empty() &&
-        detail::compare_keys(entries[kept.back()].first, entries[i].first) == 0)
-      kept.back() = i;
-    else
-      kept.push_back(i);
+  };
+  if (entries.size() <= small_map) {
+    for (std::size_t i = 1; i < order.size(); ++i)
+      for (std::size_t k = i; k > 0 && key_less(order[k], order[k - 1]); --k)
+        std::swap(order[k], order[k - 1]);
+  } else {
+    std::stable_sort(order.begin(), order.end(), key_less);
   }
-  auto* b = detail::make_map_box(kept.size());
+  std::size_t kept = 0;
+  for (auto i : order) {
+    if (kept > 0 && detail::compare_keys(entries[order[kept - 1]].first,
+                                         entries[i].first) == 0)
+      order[kept - 1] = i;
+    else
+      order[kept++] = i;
+  }
+  auto* b = detail::make_map_box(kept);
   auto* out = b->entries();
-  for (auto i : kept) {
+  for (auto i : order.first(kept)) {
     new (out++) map_entry{entries[i].first, entries[i].second};
     b->has_any = b->has_any || entries[i].first.contains_any() ||
                  entries[i].second.contains_any();

@@ -2,12 +2,15 @@
 
 #include "allocation_counter.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <gtest/gtest.h>
+#include <iterator>
 #include <limits>
 #include <memory>
 #include <new>
+#include <ranges>
 #include <string>
 #include <thread>
 #include <unordered_set>
@@ -159,6 +162,16 @@ TEST(Term, BuildsTuplesFromSpans) {
   EXPECT_EQ(term::tuple_from({}), term::tuple());
 }
 
+TEST(Term, ListViewIsAForwardRange) {
+  static_assert(std::forward_iterator<otp::list_view::iterator>);
+  static_assert(std::ranges::forward_range<otp::list_view>);
+  static_assert(std::ranges::contiguous_range<otp::map_view>);
+  auto l = term::list({1, 2, 3});
+  auto view = l.as_list();
+  EXPECT_EQ(std::ranges::distance(view), 3);
+  EXPECT_EQ(std::ranges::find(view, term{2}) == view.end(), false);
+}
+
 TEST(Term, BuildsAndWalksLists) {
   auto l = term::list({1, 2, 3});
   EXPECT_TRUE(l.is_list());
@@ -243,6 +256,32 @@ TEST(Term, MapDuplicateKeysLastWins) {
   EXPECT_EQ(m.find("a"_a)->as_int(), 2);
   EXPECT_EQ(term::map({}), term::map({}));
   EXPECT_TRUE(term::map({}).as_map().empty());
+}
+
+TEST(Term, BuildsLargeMaps) {
+  std::vector<std::pair<term, term>> entries;
+  for (int i = 99; i >= 0; --i)
+    entries.emplace_back(i % 40, i); // keys 0..39, several times each
+  auto m = term::map(entries);
+  ASSERT_EQ(m.size(), 40U);
+  std::int64_t expected_key = 0;
+  for (const auto& [k, v] : m.as_map()) {
+    EXPECT_EQ(k.as_int(), expected_key);
+    // The last entry given for a key wins: i counts down, so the smallest.
+    EXPECT_EQ(v.as_int(), expected_key);
+    ++expected_key;
+  }
+  EXPECT_EQ(m.find(39)->as_int(), 39);
+}
+
+TEST(Term, SmallMapIsOneAllocation) {
+  (void)"k1"_a;
+  (void)"k2"_a;
+  EXPECT_EQ(allocations_in([] {
+              auto m = term::map({{"k2"_a, 2}, {"k1"_a, 1}});
+              EXPECT_EQ(m.find("k1"_a)->as_int(), 1);
+            }),
+            1U);
 }
 
 TEST(Term, MapEqualityIgnoresConstructionOrder) {
