@@ -69,6 +69,12 @@ void throw_bad_any(const term& t, const std::type_info& wanted) {
   throw bad_term_access(fmt::format("any holding {}", wanted.name()), t.kind());
 }
 
+void throw_bad_integer(const term& t, std::int64_t min, std::uint64_t max) {
+  throw bad_term_access(
+      fmt::format("otp::term: expected integer in [{}, {}], got {}", min, max,
+                  t.is_integer() ? to_string(t) : to_string(t.kind())));
+}
+
 } // namespace detail
 
 term_kind term::kind() const noexcept {

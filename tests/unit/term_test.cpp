@@ -469,6 +469,19 @@ TEST(Term, GetReadsCommonTypes) {
   EXPECT_EQ(term{42}.get<int>(), 42);
   EXPECT_EQ(term{42}.get<std::uint8_t>(), 42);
   EXPECT_THROW((void)term{300}.get<std::uint8_t>(), otp::bad_term_access);
+  try {
+    (void)term{300}.get<std::uint8_t>();
+    FAIL() << "no exception";
+  } catch (const otp::bad_term_access& e) {
+    EXPECT_STREQ(e.what(), "otp::term: expected integer in [0, 255], got 300");
+  }
+  try {
+    (void)term{"x"_a}.get<std::int16_t>();
+    FAIL() << "no exception";
+  } catch (const otp::bad_term_access& e) {
+    EXPECT_STREQ(e.what(),
+                 "otp::term: expected integer in [-32768, 32767], got atom");
+  }
   EXPECT_THROW((void)term{-1}.get<unsigned>(), otp::bad_term_access);
   EXPECT_FALSE(term{300}.try_get<std::int8_t>());
   EXPECT_EQ(term{-5}.try_get<long>(), -5L);

@@ -108,6 +108,13 @@ struct term_convert<I> : value_convert<I, term_convert<I>> {
       return static_cast<I>(small(t));
     return static_cast<I>(*t.as_bignum().to_uint64());
   }
+  /// Names the range and the value: "expected integer in [0, 255], got 300".
+  [[nodiscard]] static I get(const term& t) {
+    if (!check(t))
+      throw_bad_integer(t, std::numeric_limits<I>::min(),
+                        std::numeric_limits<I>::max());
+    return convert(t);
+  }
 
 private:
   static std::int64_t small(const term& t) noexcept {

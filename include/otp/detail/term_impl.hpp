@@ -110,6 +110,8 @@ struct term_access {
 };
 
 [[noreturn]] void throw_bad_any(const term& t, const std::type_info& wanted);
+[[noreturn]] void throw_bad_integer(const term& t, std::int64_t min,
+                                    std::uint64_t max);
 
 } // namespace otp::detail
 
