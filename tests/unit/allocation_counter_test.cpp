@@ -16,6 +16,12 @@ void* allocation_counter_malloc(std::size_t n) noexcept {
   ++allocation_counter_count;
   return std::malloc(n == 0 ? 1 : n);
 }
+
+// Out of line: in a unity build g++ would otherwise inline these deletes
+// next to new-expressions and warn that free() meets operator new.
+[[gnu::noinline]] void allocation_counter_free(void* p) noexcept {
+  std::free(p);
+}
 } // namespace
 
 std::size_t otp::test::allocations_on_this_thread() noexcept {
@@ -39,22 +45,22 @@ void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
   return allocation_counter_malloc(n);
 }
 void operator delete(void* p) noexcept {
-  std::free(p);
+  allocation_counter_free(p);
 }
 void operator delete[](void* p) noexcept {
-  std::free(p);
+  allocation_counter_free(p);
 }
 void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
+  allocation_counter_free(p);
 }
 void operator delete[](void* p, std::size_t) noexcept {
-  std::free(p);
+  allocation_counter_free(p);
 }
 void operator delete(void* p, const std::nothrow_t&) noexcept {
-  std::free(p);
+  allocation_counter_free(p);
 }
 void operator delete[](void* p, const std::nothrow_t&) noexcept {
-  std::free(p);
+  allocation_counter_free(p);
 }
 
 TEST(AllocationCounter, CountsThisThreadsNews) {
