@@ -397,11 +397,14 @@ public:
   /// Throws std::out_of_range past the end.
   [[nodiscard]] term sub_binary(std::size_t offset, std::size_t len) const;
 
-  /// Typed reads: integrals (range checked), floating point, bool, atom,
-  /// pid, ref, bignum, std::string and std::string_view (binaries), term,
-  /// and any other `T` stored with `term::any`. `get` returns `T` (or
-  /// `const T&` for `any` values) and throws bad_term_access;
-  /// `try_get` returns `std::optional<T>` (or `const T*`).
+  /// Typed reads: integrals (range checked), floating point (floats only),
+  /// bool (the atoms), atom, pid, ref, bignum (any integer), std::string and
+  /// std::string_view (binaries), term, and any other `T` stored with
+  /// `term::any` (exact type). `get` returns `T` and throws
+  /// bad_term_access; `try_get` returns `std::optional<T>`. For values that
+  /// live inside the term (`any` values, `term` itself) they return
+  /// `const T&` and `const T*` instead, so `if (auto v = t.try_get<T>())
+  /// use(*v);` reads the same for every `T`.
   template <class T>
   [[nodiscard]] decltype(auto) get() const;
   template <class T>
