@@ -52,7 +52,7 @@ TEST(Process, ExceptionEndsTheProcessWithItsTypeAndMessage) {
   tk.run_until_idle();
   auto reason = tk.exit_reason(p);
   ASSERT_TRUE(reason);
-  EXPECT_EQ(to_string(*reason), R"({exception,std::runtime_error,<<"boom">>})");
+  EXPECT_EQ(to_string(*reason), R"({exception,'std::runtime_error',<<"boom">>})");
 }
 
 TEST(Process, ShutdownEndsEveryProcessWithShutdown) {
