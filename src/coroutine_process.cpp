@@ -115,7 +115,7 @@ void coroutine_process_base::release_user_state() noexcept {
 }
 
 std::size_t coroutine_process_base::user_memory() const noexcept {
-  return 0;
+  return body_ ? frame_size_ : 0;
 }
 
 } // namespace otp::detail

@@ -18,6 +18,11 @@ using detail::signal_kind;
 pid process::self() const { return p_->self(); }
 
 void process::send(const pid& to, term msg) const {
+  if (!to.is_local() && msg.contains_any())
+    throw std::invalid_argument(
+        "otp: a message holding a C++ value (term::any) cannot be sent to "
+        "another node: " +
+        to_string(to));
   auto* s = new signal;
   s->payload = std::move(msg);
   detail::send_signal(to, s);

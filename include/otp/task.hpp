@@ -24,6 +24,9 @@ namespace detail {
 /// size-class free lists.
 void* allocate_frame(std::size_t size);
 void free_frame(void* p, std::size_t size) noexcept;
+/// The size of the last frame this thread allocated (a process records its
+/// body's frame size for process_info right after creating it).
+[[nodiscard]] std::size_t last_frame_size() noexcept;
 
 class task_promise_base {
 public:

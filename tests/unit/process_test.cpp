@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <vector>
+
 using namespace otp::literals;
 using namespace std::chrono_literals;
 using otp::term;
@@ -83,4 +86,34 @@ TEST(Process, CrashIsReportedThroughTheLoggerButExitIsNot) {
   EXPECT_NE(events[0].text.find("Error in process " + to_string(crashed)),
             std::string::npos);
   EXPECT_NE(events[0].text.find("std::logic_error"), std::string::npos);
+}
+
+TEST(Process, ALocalOnlyValueSentToAnotherNodeIsAClearError) {
+  otp::testkit tk;
+  auto remote = otp::pid::remote(otp::atom{"other@host"}, 1, 0, 1);
+  auto p = tk.spawn([](otp::process& self, otp::pid to) -> otp::task<> {
+    self.send(to, term::any(std::vector<int>{1, 2}));
+    co_return;
+  }, remote);
+  tk.run_until_idle();
+  auto reason = tk.exit_reason(p);
+  ASSERT_TRUE(reason);
+  EXPECT_NE(to_string(*reason).find("cannot be sent to another node"),
+            std::string::npos)
+      << to_string(*reason);
+}
+
+TEST(Process, MemoryCountsTheCoroutineFrame) {
+  otp::testkit tk;
+  auto small = tk.spawn(waits_forever);
+  auto big = tk.spawn([](otp::process& self) -> otp::task<> {
+    std::array<char, 4000> scratch{};
+    co_await self.receive([](const term&) { return false; });
+    (void)scratch;
+  });
+  tk.run_until_idle();
+  auto small_info = tk.info(small);
+  auto big_info = tk.info(big);
+  ASSERT_TRUE(small_info && big_info);
+  EXPECT_GE(big_info->memory, small_info->memory + 4000);
 }

@@ -36,6 +36,7 @@ protected:
   void set_body(task<void> body) noexcept {
     body_ = body.release();
     resume_point_ = body_;
+    frame_size_ = static_cast<std::uint32_t>(last_frame_size());
   }
   step_result step(int& budget) noexcept override;
   void release_user_state() noexcept override;
@@ -49,6 +50,7 @@ private:
   receive_request* waiting_ = nullptr;
   std::uint64_t timeout_timer_ = 0; ///< pending receive-timeout timer
   int* budget_ = nullptr;           ///< the current turn's budget
+  std::uint32_t frame_size_ = 0;    ///< the body's coroutine frame
   bool yielding_ = false;
 };
 
