@@ -13,8 +13,12 @@
 //
 // Notes that shaped this file (see /work/shared/PERFORMANCE.md):
 // - CAF starts max(cores, 4) workers by default. We set
-//   `scheduler.max-threads` per workload: 2 (as Erlang's +S 2) unless one
-//   worker measured faster on this machine, which each workload says.
+//   `scheduler.max-threads` per workload to the count that measured fastest
+//   (or steadiest) on this 2-core machine, as each workload's constant says:
+//   one worker for ping_pong, call, cast, send_throughput, contention and
+//   timers (PERFORMANCE.md found one faster than four for ping-pong and
+//   request-response), two for spawn_exit and the memory workloads, four for
+//   skynet.
 // - A plain loop spawning 1M short-lived actors under the work-stealing
 //   scheduler slows down worse than linearly, so spawn_exit spawns in batches
 //   of 1,000 (the Erlang twin does the same).
@@ -38,6 +42,7 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
 
@@ -178,9 +183,10 @@ behavior spawn_exit_parent(stateful_actor<spawn_exit_state>* self, int64_t n,
   return {[](done_atom) {}};
 }
 
-// One worker: 1M spawns + exits took ~1.2 us each on two workers and ~0.8 us on
-// one, since every new actor then runs on the spawning worker.
-constexpr size_t spawn_exit_threads = 1;
+// Two workers. Measured here (1M, ns per actor): two steady at 3.4-3.7 us,
+// four 4.5-5.5 us, one bimodal at 1.9-6.9 us (most runs above 5 us) while the
+// shared machine had other load.
+constexpr size_t spawn_exit_threads = 2;
 
 void run_spawn_exit(int64_t n) {
   auto once = [](int64_t count) {
@@ -225,6 +231,7 @@ behavior idle_server(stateful_actor<server_state>* self,
 /// it is not counted.
 template <class SpawnOne>
 double idle_growth(int64_t n, SpawnOne spawn_one) {
+  // The thread count hardly matters for memory; two, as Erlang's +S 2.
   return with_system(2, [=](caf::actor_system& sys, result_promise done) {
     std::atomic<int64_t> started{0};
     std::vector<actor> handles(static_cast<size_t>(n));
@@ -291,8 +298,8 @@ behavior pinger(stateful_actor<pinger_state>* self, actor pong_partner,
 }
 
 // One worker: PERFORMANCE.md measured one worker faster than four for
-// ping-pong, and on this machine one is also faster than two (both partners
-// stay on one core instead of waking each other across cores).
+// ping-pong; here one (950-1070 ns) also beats two (960-1160 ns): both
+// partners stay on one core instead of waking each other across cores.
 constexpr size_t ping_pong_threads = 1;
 
 void run_ping_pong(int64_t n) {
@@ -349,7 +356,7 @@ behavior sender(event_based_actor* self, actor receiver, int64_t warm,
   return {[](done_atom) {}};
 }
 
-// One worker: faster than two here (~100 vs ~150 ns per message); with two,
+// One worker: faster than two here (250 vs 250-315 ns per message); with two
 // the receiver drains on the other core and the mailbox cache lines bounce.
 constexpr size_t send_throughput_threads = 1;
 
@@ -414,7 +421,9 @@ bool is_power_of_10(int64_t n) {
   return n == 1;
 }
 
-constexpr size_t skynet_threads = 2;
+// Four workers (CAF's default on two cores). Measured here: four 2.1-2.8 s,
+// two 2.6-2.9 s, one bimodal at 2.0-8.7 s under the machine's other load.
+constexpr size_t skynet_threads = 4;
 
 void run_skynet(int64_t n) {
   if (!is_power_of_10(n))
@@ -467,7 +476,11 @@ behavior timers_parent(stateful_actor<timers_state>* self, int64_t n,
   };
 }
 
-constexpr size_t timers_threads = 2;
+// One worker. Every delayed_send (and every actor's exit) goes through CAF's
+// clock thread via a 64-slot ring buffer guarded by a mutex and a condition
+// variable; with more workers producing, they keep blocking on it. Measured
+// here: one 520-760 ms, two 1.9-15 s.
+constexpr size_t timers_threads = 1;
 
 void run_timers(int64_t n) {
   auto once = [](int64_t count) {
@@ -506,7 +519,8 @@ behavior caller(event_based_actor* self, actor target, int64_t warm, int64_t n,
 }
 
 // One worker: PERFORMANCE.md measured one worker faster than four for
-// request-response; here one is also faster than two.
+// request-response; here one (1150-1170 ns) is also a little faster than
+// two (1150-1250 ns).
 constexpr size_t call_threads = 1;
 
 void run_call(int64_t n) {
@@ -548,7 +562,8 @@ behavior caster(event_based_actor* self, actor target, int64_t warm, int64_t n,
   return {[](done_atom) {}};
 }
 
-// One worker: faster than two here, as for send_throughput.
+// One worker: a little faster than two here (233-243 vs 243-257 ns), as for
+// send_throughput.
 constexpr size_t cast_threads = 1;
 
 void run_cast(int64_t n) {
@@ -607,7 +622,9 @@ behavior contention_parent(stateful_actor<contention_state>* self, int64_t n,
   };
 }
 
-constexpr size_t contention_threads = 2;
+// One worker: the server serialises the calls anyway, and one worker
+// (866k-877k calls/s) edged out two (832k-875k) and four (690k-805k) here.
+constexpr size_t contention_threads = 1;
 
 void run_contention(int64_t n) {
   auto calls_per_second = with_system(contention_threads,
@@ -657,11 +674,22 @@ int main(int argc, char** argv) {
   }
   std::string name = argc > 1 ? argv[1] : "all";
   if (name == "all") {
+    // Each workload in a child process: RSS-based memory figures are only
+    // meaningful in a process whose heap has not grown and shrunk before.
+    int status = 0;
     for (const char* each : run_order) {
-      const auto& w = workloads().at(each);
-      w.run(w.default_n);
+      auto pid = fork();
+      if (pid == 0) {
+        const auto& w = workloads().at(each);
+        w.run(w.default_n);
+        std::fflush(stdout);
+        std::_Exit(0);
+      }
+      int child_status = 0;
+      if (pid < 0 || waitpid(pid, &child_status, 0) < 0 || child_status != 0)
+        status = 1;
     }
-    return 0;
+    return status;
   }
   auto i = workloads().find(name);
   if (i == workloads().end()) {
