@@ -63,13 +63,23 @@ bool coroutine_process_base::complete_receive(receive_request& r) noexcept {
 
 step_result coroutine_process_base::step(int& budget) noexcept {
   budget_ = &budget;
+  bool fresh = true; // run() took the inbox just before calling us
   for (;;) {
     if (waiting_) {
       if (budget <= 0)
         break; // yield; the receive completes next turn
-      drain();
-      if (exit_pending())
-        break;
+      if (!fresh) {
+        // It suspended in this turn, after finding nothing. Looking again
+        // only pays for a poll (`after 0` must see what is queued now);
+        // otherwise run() tries to block and finds anything that arrived.
+        if (waiting_->timeout_ms != 0) {
+          budget_ = nullptr;
+          return step_result::waiting;
+        }
+        drain();
+        if (exit_pending())
+          break;
+      }
       bool done = false;
       try {
         done = complete_receive(*waiting_);
@@ -83,6 +93,7 @@ step_result coroutine_process_base::step(int& budget) noexcept {
         return step_result::waiting;
       }
     }
+    fresh = false;
     resume_point_.resume();
     if (body_.done()) {
       auto error = body_.promise().error();

@@ -80,7 +80,23 @@ struct thread_cache {
   }
 };
 
-thread_local thread_cache cache;
+/// The cache is reached through a plain pointer: a thread_local object with
+/// a destructor is reached through a wrapper call that checks for its first
+/// use on every access. The owner below frees it at thread exit.
+struct cache_owner {
+  thread_cache* cache = nullptr;
+  ~cache_owner() { delete cache; }
+};
+thread_local cache_owner owner;
+constinit thread_local thread_cache* cache_ptr = nullptr;
+
+thread_cache& local_cache() {
+  if (cache_ptr) [[likely]]
+    return *cache_ptr;
+  owner.cache = new thread_cache;
+  cache_ptr = owner.cache;
+  return *cache_ptr;
+}
 
 std::size_t size_class(std::size_t size) noexcept {
   return (size + class_size - 1) / class_size - 1;
@@ -92,7 +108,7 @@ void* pool_allocate(std::size_t size) {
   auto c = size_class(size);
   if (!pooling || c >= class_count)
     return ::operator new(size);
-  auto& s = cache.slots[c];
+  auto& s = local_cache().slots[c];
   if (!s.head) {
     magazine m;
     if (global_depot().take(c, m)) {
@@ -114,7 +130,7 @@ void pool_free(void* p, std::size_t size) noexcept {
     ::operator delete(p);
     return;
   }
-  auto& s = cache.slots[c];
+  auto& s = local_cache().slots[c];
   auto* b = static_cast<free_block*>(p);
   b->next = s.head;
   s.head = b;
