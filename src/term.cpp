@@ -1,5 +1,7 @@
 #include "otp/term.hpp"
 
+#include "otp/detail/pool.hpp"
+
 #include "term_compare.hpp"
 
 #include <algorithm>
@@ -125,7 +127,9 @@ any_box::any_box(const std::type_info& t, destroy_fn d) noexcept
 tuple_box* make_tuple_box(std::size_t n) {
   if (n > std::numeric_limits<std::uint32_t>::max())
     throw std::length_error("otp::term: tuple too large");
-  void* mem = ::operator new(box_payload_offset + n * sizeof(term));
+  // Tuples are the runtime's most common box (every message with more
+  // than one field): they come from the runtime's pool.
+  void* mem = pool_allocate(box_payload_offset + n * sizeof(term));
   return new (mem) tuple_box{static_cast<std::uint32_t>(n)};
 }
 
@@ -134,7 +138,7 @@ namespace {
 map_box* make_map_box(std::size_t n) {
   if (n > std::numeric_limits<std::uint32_t>::max())
     throw std::length_error("otp::term: map too large");
-  void* mem = ::operator new(box_payload_offset + n * sizeof(map_entry));
+  void* mem = pool_allocate(box_payload_offset + n * sizeof(map_entry));
   return new (mem) map_box{static_cast<std::uint32_t>(n)};
 }
 
@@ -164,16 +168,18 @@ box* destroy_one(box* b) noexcept {
   }
   case box_type::tuple: {
     auto* tup = static_cast<tuple_box*>(b);
-    std::destroy_n(tup->elements(), tup->size);
+    auto n = tup->size;
+    std::destroy_n(tup->elements(), n);
     tup->~tuple_box();
-    ::operator delete(tup);
+    pool_free(tup, box_payload_offset + n * sizeof(term));
     return nullptr;
   }
   case box_type::map: {
     auto* m = static_cast<map_box*>(b);
-    std::destroy_n(m->entries(), m->size);
+    auto n = m->size;
+    std::destroy_n(m->entries(), n);
     m->~map_box();
-    ::operator delete(m);
+    pool_free(m, box_payload_offset + n * sizeof(map_entry));
     return nullptr;
   }
   case box_type::cons: {

@@ -277,7 +277,9 @@ TEST(Term, BuildsLargeMaps) {
 TEST(Term, SmallMapIsOneAllocation) {
   (void)"k1"_a;
   (void)"k2"_a;
-  EXPECT_EQ(allocations_in([] {
+  // At most one: tuple and map boxes come from the runtime's pool, which
+  // may serve a freed block without calling operator new at all.
+  EXPECT_LE(allocations_in([] {
               auto m = term::map({{"k2"_a, 2}, {"k1"_a, 1}});
               EXPECT_EQ(m.find("k1"_a)->as_int(), 1);
             }),
@@ -346,7 +348,7 @@ TEST(Term, CopyingSharesBoxes) {
   // A 2-tuple of small values is one allocation (the atom is interned
   // before counting: `"add"_a` interns once, on first use).
   (void)"add"_a;
-  EXPECT_EQ(allocations_in([&] { term pair{"add"_a, 5}; }), 1U);
+  EXPECT_LE(allocations_in([&] { term pair{"add"_a, 5}; }), 1U);
 }
 
 TEST(Term, TermsCrossThreads) {
