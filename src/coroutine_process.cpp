@@ -4,7 +4,7 @@
 
 namespace otp::detail {
 
-bool coroutine_process_base::receive_ready(receive_request& r) noexcept {
+bool coroutine_process_base::receive_ready(receive_request& r) {
   reset_save_point();
   // A process that keeps finding messages must still let others run.
   if (budget_ && *budget_ <= 0)
@@ -40,7 +40,7 @@ void coroutine_process_base::yield_suspend(std::coroutine_handle<> h) noexcept {
   yielding_ = true;
 }
 
-bool coroutine_process_base::complete_receive(receive_request& r) noexcept {
+bool coroutine_process_base::complete_receive(receive_request& r) {
   signal* s = take_matching(r.match, r.pred);
   if (s) {
     r.result = std::move(s->payload);

@@ -45,7 +45,7 @@ expected<void, error> process::send(const via& name, term msg) const {
 }
 
 bool process::receive_ready(detail::process_base& p,
-                            detail::receive_request& r) noexcept {
+                            detail::receive_request& r) {
   return static_cast<coroutine_process_base&>(p).receive_ready(r);
 }
 
@@ -64,6 +64,10 @@ void process::link(const pid& to) const { p_->link(to); }
 void process::unlink(const pid& to) const { p_->unlink(to); }
 
 void process::exit(const pid& to, term reason) const {
+  if (to.block() == p_) {
+    p_->exit_self(reason);
+    return;
+  }
   auto* s = new signal;
   s->kind = signal_kind::exit;
   s->from = p_->self();
@@ -117,11 +121,17 @@ ref start(detail::process_base& owner, std::chrono::milliseconds delay,
   p.name = name;
   p.key = tag.counter();
   p.msg = wrap ? term{atoms::timeout, tag, std::move(msg)} : std::move(msg);
-  // A timer to ourselves dies with us; others' end when they fire or are
-  // cancelled (a message to a dead process is dropped anyway).
-  if (p.target && p.target.block() == &owner)
-    owner.add_timer(p.key);
-  owner.runtime().timers().start(delay, std::move(p));
+  // A timer aimed at a local pid dies with that process (Erlang's rule). It
+  // is tied to it after it starts, so the process's end cancels a timer
+  // that exists; if the process has ended already, cancel it here.
+  auto* target = p.target.is_local()
+                     ? static_cast<detail::process_base*>(p.target.block())
+                     : nullptr;
+  auto key = p.key;
+  auto& timers = owner.runtime().timers();
+  timers.start(delay, std::move(p));
+  if (target && !target->add_timer(key))
+    timers.cancel(key);
   return tag;
 }
 } // namespace

@@ -86,17 +86,18 @@ process_extras& process_base::extras() {
 
 // -- sending ------------------------------------------------------------------
 
-void process_base::deliver(signal* s) noexcept {
-  switch (inbox_.push(s)) {
-  case inbox::push_result::queued:
-    return;
-  case inbox::push_result::unblocked:
+inbox::push_result process_base::enqueue(signal* s) noexcept {
+  auto result = inbox_.push(s);
+  if (result == inbox::push_result::unblocked) {
+    status_.store(1, std::memory_order_relaxed); // runnable
     wake();
-    return;
-  case inbox::push_result::closed:
-    bounce_leftovers(s, term{atoms::noproc});
-    return;
   }
+  return result;
+}
+
+void process_base::deliver(signal* s) noexcept {
+  if (enqueue(s) == inbox::push_result::closed)
+    bounce_leftovers(s, term{atoms::noproc});
 }
 
 void process_base::wake() noexcept { rt_.scheduler().wake(this); }
@@ -182,11 +183,11 @@ void process_base::handle_signal(signal* s) noexcept {
   case signal_kind::message:
     append_message(s);
     return;
-  case signal_kind::timer:
-    if (extras_) {
-      std::lock_guard lock{lock_};
-      erase_first(extras_->timers, [&](auto k) { return k == s->seq; });
-    }
+  case signal_kind::timer: {
+    std::lock_guard lock{lock_};
+    if (timers_)
+      erase_first(*timers_, [&](auto k) { return k == s->seq; });
+  }
     append_message(s);
     return;
   case signal_kind::timeout:
@@ -321,15 +322,8 @@ void process_base::link(const pid& to) {
   }
   auto* target = static_cast<process_base*>(to.block());
   auto* s = make_signal(signal_kind::link, self());
-  switch (target->inbox_.push(s)) {
-  case inbox::push_result::queued:
+  if (target->enqueue(s) != inbox::push_result::closed)
     return;
-  case inbox::push_result::unblocked:
-    target->wake();
-    return;
-  case inbox::push_result::closed:
-    break;
-  }
   delete s;
   {
     std::lock_guard lock{lock_};
@@ -342,6 +336,32 @@ void process_base::link(const pid& to) {
   auto* msg = make_signal(signal_kind::message, pid{});
   msg->payload = term{atoms::EXIT, to, atoms::noproc};
   append_message(msg);
+}
+
+bool process_base::add_timer(std::uint64_t timer) {
+  std::lock_guard lock{lock_};
+  if (!is_alive())
+    return false;
+  if (!timers_)
+    timers_ = std::make_unique<std::vector<std::uint64_t>>();
+  timers_->push_back(timer);
+  return true;
+}
+
+void process_base::exit_self(const term& reason) {
+  term final_reason = reason;
+  if (reason == term{atoms::kill}) {
+    final_reason = atoms::killed;
+  } else if (trap_exit()) {
+    auto* msg = make_signal(signal_kind::message, pid{});
+    msg->payload = term{atoms::EXIT, self(), reason};
+    append_message(msg);
+    return;
+  }
+  // A signal, not an exception, in Erlang: the exit is decided here, so
+  // user code that catches the unwinding still ends at its next receive.
+  set_exit(final_reason);
+  throw exit_exception{std::move(final_reason)};
 }
 
 void process_base::unlink(const pid& to) noexcept {
@@ -367,18 +387,10 @@ ref process_base::monitor(const pid& target, term object) {
     std::lock_guard lock{lock_};
     ex.monitors.insert(tag, target);
   }
-  if (target.is_local()) {
-    auto* t = static_cast<process_base*>(target.block());
-    switch (t->inbox_.push(s)) {
-    case inbox::push_result::queued:
-      return tag;
-    case inbox::push_result::unblocked:
-      t->wake();
-      return tag;
-    case inbox::push_result::closed:
-      break;
-    }
-  }
+  if (target.is_local() &&
+      static_cast<process_base*>(target.block())->enqueue(s) !=
+          inbox::push_result::closed)
+    return tag;
   delete s;
   // A dead (or unknown) target: the DOWN comes at once, with noproc.
   {
@@ -497,14 +509,18 @@ void process_base::terminate() noexcept {
   rt_.drop_name(*this);
 
   std::unique_ptr<process_extras> ex;
+  std::unique_ptr<std::vector<std::uint64_t>> timers;
   {
+    // alive_ is already false: add_timer refuses new timers from now on.
     std::lock_guard lock{lock_};
     ex = std::move(extras_);
+    timers = std::move(timers_);
   }
+  if (timers)
+    for (auto key : *timers)
+      rt_.timers().cancel(key);
   const term& reason = exit_reason_;
   if (ex) {
-    for (auto key : ex->timers)
-      rt_.timers().cancel(key);
     ex->links.for_each([&](const pid& to, bool) {
       auto* s = make_signal(signal_kind::exit_linked, self());
       s->payload = reason;

@@ -3,6 +3,8 @@
 #include "deterministic_scheduler.hpp"
 #include "runtime_core.hpp"
 
+#include <stdexcept>
+
 namespace otp {
 namespace {
 
@@ -32,9 +34,15 @@ testkit::~testkit() { shutdown(); }
 bool testkit::run_once() { return sched_->run_once(); }
 
 std::size_t testkit::run_until_idle() {
+  // A process that never waits (a loop of yields) keeps the run queue busy
+  // for ever: fail loudly instead of hanging the test.
+  constexpr std::size_t max_turns = 10'000'000;
   std::size_t turns = 0;
   while (sched_->run_once())
-    ++turns;
+    if (++turns == max_turns)
+      throw std::runtime_error(
+          "otp::testkit::run_until_idle: still runnable after 10M turns "
+          "(a process that never waits?); use run_once instead");
   return turns;
 }
 

@@ -197,8 +197,10 @@ private:
   }
 
   // Defined in the .cpp: the awaiters' non-template halves.
+  /// May throw: a pattern is process code, and its exception ends the
+  /// process like any other.
   static bool receive_ready(detail::process_base& p,
-                            detail::receive_request& r) noexcept;
+                            detail::receive_request& r);
   static void receive_suspend(detail::process_base& p,
                               detail::receive_request& r,
                               std::coroutine_handle<> h) noexcept;
@@ -212,7 +214,7 @@ private:
     std::int64_t timeout_ms;
     detail::receive_request request{};
 
-    bool await_ready() noexcept {
+    bool await_ready() {
       if constexpr (!std::is_same_v<Pattern, any_message>) {
         request.match = [](const void* p, const term& t) {
           return static_cast<bool>((*static_cast<const Pattern*>(p))(t));

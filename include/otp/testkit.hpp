@@ -44,6 +44,8 @@ public:
   /// false when nothing was runnable.
   bool run_once();
   /// Runs until no process is runnable; returns the number of turns.
+  /// Throws std::runtime_error after 10M turns (a process that never
+  /// waits keeps it busy for ever: drive such tests with run_once).
   std::size_t run_until_idle();
   /// Moves virtual time forward, fires the timers that became due, and runs
   /// until idle. Returns the number of timers fired.

@@ -42,7 +42,6 @@ struct process_extras {
   small_map<pid, bool> links;        ///< the value is unused
   small_map<ref, pid> monitors;      ///< tag → the process we monitor
   small_map<ref, monitor_in> monitored_by; ///< tag → who watches us
-  std::vector<std::uint64_t> timers; ///< counters of the timer refs we own
 };
 
 /// A tiny test-and-set lock guarding what other threads read for
@@ -102,11 +101,19 @@ public:
     trap_exit_.store(on, std::memory_order_relaxed);
   }
 
+  /// `exit(self(), Reason)`: acts at once, as in Erlang. Throws
+  /// exit_exception when it ends the process; a trapping process gets an
+  /// 'EXIT' message instead (except for kill).
+  void exit_self(const term& reason);
+
   void link(const pid& to);
   void unlink(const pid& to) noexcept;
   [[nodiscard]] ref monitor(const pid& target, term object);
   bool demonitor(const ref& tag, bool flush) noexcept;
-  void add_timer(std::uint64_t timer) { extras().timers.push_back(timer); }
+  /// Ties a timer aimed at this process to its life: it is cancelled when
+  /// the process ends. Thread-safe (the starter may be another process).
+  /// False if the process has already ended (the caller cancels it).
+  bool add_timer(std::uint64_t timer);
 
   /// Takes pending signals now and then from inside process code (spawn
   /// and monitor call it), so a process that spawns many children without
@@ -187,6 +194,9 @@ protected:
   inbox inbox_;
 
 private:
+  /// Pushes `s`, waking the process if it waited; on `closed` the caller
+  /// still owns `s`.
+  inbox::push_result enqueue(signal* s) noexcept;
   /// The owner is the only writer: a plain store, no locked instruction.
   void bump_queue_len(int by) noexcept {
     queue_len_.store(queue_len_.load(std::memory_order_relaxed) +
@@ -206,9 +216,14 @@ private:
   signal* save_ = nullptr;     ///< last message rejected by selective receive
   signal* leftover_ = nullptr; ///< signals taken after the exit was decided
   std::unique_ptr<process_extras> extras_;
+  /// Keys of pending timers aimed at this process; any thread adds, under
+  /// lock_ (so they live outside extras_, which only the owner creates).
+  std::unique_ptr<std::vector<std::uint64_t>> timers_;
   mutable spin_lock lock_;     ///< guards extras_ contents for readers
   std::atomic<bool> alive_{true};
-  std::atomic<std::uint8_t> status_{0}; ///< index into the status atoms
+  /// Index into running, runnable, waiting, exiting; a new process is
+  /// runnable until it first runs.
+  std::atomic<std::uint8_t> status_{1};
   std::atomic<std::uint32_t> queue_len_{0};
   std::atomic<bool> trap_exit_{false}; ///< owner writes; process_info reads
   bool exiting_ = false;

@@ -28,7 +28,7 @@ class coroutine_process_base : public process_base {
 public:
   using process_base::process_base;
 
-  bool receive_ready(receive_request& r) noexcept;
+  bool receive_ready(receive_request& r);
   void receive_suspend(receive_request& r, std::coroutine_handle<> h) noexcept;
   void yield_suspend(std::coroutine_handle<> h) noexcept;
 
@@ -43,7 +43,7 @@ protected:
   [[nodiscard]] std::size_t user_memory() const noexcept override;
 
 private:
-  bool complete_receive(receive_request& r) noexcept;
+  bool complete_receive(receive_request& r); // a pattern may throw
 
   std::coroutine_handle<task_promise<void>> body_;
   std::coroutine_handle<> resume_point_;
