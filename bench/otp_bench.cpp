@@ -13,6 +13,7 @@
 #include <functional>
 #include <map>
 #include <random>
+#include <set>
 #include <string>
 #include <unistd.h>
 
@@ -258,6 +259,14 @@ int main(int argc, char** argv) {
       any = true;
     }
   if (!any) {
+    // Workloads of behaviours not built yet: exit 3 tells scripts/bench
+    // "not yet" rather than "failed".
+    static const std::set<std::string> later{
+        "call", "cast", "contention", "idle_genserver", "supervisor_restart"};
+    if (later.contains(which)) {
+      std::fprintf(stderr, "%s: not written yet\n", which.c_str());
+      return 3;
+    }
     std::fprintf(stderr, "unknown workload %s\n", which.c_str());
     return 2;
   }
