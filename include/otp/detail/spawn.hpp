@@ -42,7 +42,9 @@ protected:
   [[nodiscard]] std::size_t user_memory() const noexcept override;
 
 private:
-  bool complete_receive(receive_request& r) noexcept;
+  /// Not noexcept: a throwing pattern must reach step()'s catch, which ends
+  /// the process (noexcept here would std::terminate the OS process).
+  bool complete_receive(receive_request& r);
 
   std::coroutine_handle<task_promise<void>> body_;
   std::coroutine_handle<> resume_point_;
