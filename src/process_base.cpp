@@ -82,7 +82,13 @@ void process_base::deliver(signal* s) noexcept {
   }
 }
 
-void process_base::wake() noexcept { rt_.scheduler().wake(this); }
+void process_base::wake() noexcept {
+  // Queued to run again: `runnable` until a worker runs it (erl), not the
+  // `waiting` it blocked with. Only the sender that unblocked the process
+  // gets here, and nothing runs it before it is scheduled below.
+  status_.store(1, std::memory_order_relaxed);
+  rt_.scheduler().wake(this);
+}
 
 void process_base::request_shutdown() noexcept {
   auto* s = make_signal(signal_kind::forced_exit, pid{});

@@ -188,7 +188,9 @@ private:
   std::unique_ptr<process_extras> extras_;
   mutable spin_lock lock_;     ///< guards extras_ contents for readers
   std::atomic<bool> alive_{true};
-  std::atomic<std::uint8_t> status_{0}; ///< index into the status atoms
+  /// Index into the status atoms. Starts runnable: a spawned process is
+  /// queued to run (erl: a process not yet run is `runnable`).
+  std::atomic<std::uint8_t> status_{1};
   std::atomic<std::uint32_t> queue_len_{0};
   std::atomic<bool> trap_exit_{false}; ///< owner writes; process_info reads
   bool exiting_ = false;
