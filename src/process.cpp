@@ -7,6 +7,7 @@
 #include <cxxabi.h>
 
 #include <cstdlib>
+#include <exception>
 #include <memory>
 
 namespace otp {
@@ -51,11 +52,24 @@ void process::link(const pid& to) const { p_->link(to); }
 void process::unlink(const pid& to) const { p_->unlink(to); }
 
 void process::exit(const pid& to, term reason) const {
+  const bool to_self = to.block() == p_;
   auto* s = new signal;
   s->kind = signal_kind::exit;
   s->from = p_->self();
-  s->payload = std::move(reason);
+  s->payload = reason;
   detail::send_signal(to, s);
+  // Erlang acts on an exit signal to self at once: when it ends the caller
+  // (kill; or any reason, normal included, while not trapping), no code
+  // after exit(self(), R) runs. Throw as exit/1 does. The signal sent above
+  // still ends the process at its next turn if user code catches this, so
+  // it cannot be caught for good (in Erlang it cannot be caught at all).
+  // Not while unwinding: the signal alone does it then.
+  if (to_self && std::uncaught_exceptions() == 0) {
+    if (reason == term{atoms::kill})
+      throw exit_exception{atoms::killed};
+    if (!p_->trap_exit())
+      throw exit_exception{std::move(reason)};
+  }
 }
 
 void process::exit(term reason) const { throw exit_exception{std::move(reason)}; }
