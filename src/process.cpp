@@ -118,10 +118,8 @@ ref start(detail::process_base& owner, std::chrono::milliseconds delay,
   p.name = name;
   p.key = tag.counter();
   p.msg = wrap ? term{atoms::timeout, tag, std::move(msg)} : std::move(msg);
-  // A timer to ourselves dies with us; others' end when they fire or are
-  // cancelled (a message to a dead process is dropped anyway).
-  if (p.target && p.target.block() == &owner)
-    owner.add_timer(p.key);
+  // A timer to a pid dies with that process (see timer_service::cancel_to);
+  // one to a name outlives whoever has it.
   owner.runtime().timers().start(delay, std::move(p));
   return tag;
 }

@@ -170,10 +170,6 @@ void process_base::handle_signal(signal* s) noexcept {
     append_message(s);
     return;
   case signal_kind::timer:
-    if (extras_) {
-      std::lock_guard lock{lock_};
-      erase_first(extras_->timers, [&](auto k) { return k == s->seq; });
-    }
     append_message(s);
     return;
   case signal_kind::timeout:
@@ -499,9 +495,10 @@ void process_base::terminate() noexcept {
     ex = std::move(extras_);
   }
   const term& reason = exit_reason_;
+  // Timers to us go with us, whoever started them (after alive_ is false:
+  // see timer_service::start).
+  rt_.timers().cancel_to(this);
   if (ex) {
-    for (auto key : ex->timers)
-      rt_.timers().cancel(key);
     for (auto& to : ex->links) {
       auto* s = make_signal(signal_kind::exit_linked, self());
       s->payload = reason;

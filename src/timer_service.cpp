@@ -33,8 +33,19 @@ void timer_service::start(std::chrono::milliseconds delay, timer_payload p) {
   if (!manual_)
     deadline += 1;
   auto key = p.key;
+  const detail::pid_block* target = nullptr;
+  if (p.kind == detail::signal_kind::timer && p.target.is_local()) {
+    target = p.target.block();
+    // A timer to a process that has ended is gone at once (erl: cancel_timer
+    // then returns false). Checked under the lock: cancel_to runs after the
+    // process stopped being alive, so a timer either sees it dead here or
+    // is found by its cancel_to.
+    if (!static_cast<const detail::process_base*>(target)->is_alive())
+      return;
+    by_target_[target].insert(key);
+  }
   bool earliest = !wheel_.next_deadline() || deadline < *wheel_.next_deadline();
-  by_key_[key] = wheel_.insert(deadline, std::move(p));
+  by_key_[key] = entry{wheel_.insert(deadline, std::move(p)), target};
   if (earliest && !manual_) {
     lock.unlock();
     wake_.notify_one();
@@ -47,12 +58,40 @@ timer_service::cancel(std::uint64_t key) {
   auto it = by_key_.find(key);
   if (it == by_key_.end())
     return std::nullopt;
-  auto deadline = wheel_.cancel(it->second);
+  auto deadline = wheel_.cancel(it->second.id);
+  untrack(key, it->second.target);
   by_key_.erase(it);
   if (!deadline)
     return std::nullopt;
   auto now = now_ms();
   return std::chrono::milliseconds{*deadline > now ? *deadline - now : 0};
+}
+
+void timer_service::untrack(std::uint64_t key,
+                            const detail::pid_block* target) {
+  if (!target)
+    return;
+  auto it = by_target_.find(target);
+  if (it == by_target_.end())
+    return;
+  it->second.erase(key);
+  if (it->second.empty())
+    by_target_.erase(it);
+}
+
+void timer_service::cancel_to(const detail::pid_block* target) {
+  std::lock_guard lock{mutex_};
+  auto it = by_target_.find(target);
+  if (it == by_target_.end())
+    return;
+  for (auto key : it->second) {
+    auto k = by_key_.find(key);
+    if (k == by_key_.end())
+      continue;
+    wheel_.cancel(k->second.id);
+    by_key_.erase(k);
+  }
+  by_target_.erase(it);
 }
 
 std::size_t timer_service::pending() const {
@@ -63,7 +102,10 @@ std::size_t timer_service::pending() const {
 std::size_t timer_service::fire_due(std::unique_lock<std::mutex>& lock) {
   std::vector<timer_payload> due;
   wheel_.advance(now_ms(), [&](timer_id, timer_payload&& p) {
-    by_key_.erase(p.key);
+    if (auto it = by_key_.find(p.key); it != by_key_.end()) {
+      untrack(p.key, it->second.target);
+      by_key_.erase(it);
+    }
     due.push_back(std::move(p));
   });
   // Deliver outside the lock: delivering may wake processes, and a process
@@ -119,6 +161,7 @@ void timer_service::stop() {
   std::lock_guard lock{mutex_};
   wheel_.advance(UINT64_MAX, [](timer_id, timer_payload&&) {});
   by_key_.clear();
+  by_target_.clear();
 }
 
 } // namespace otp::internal

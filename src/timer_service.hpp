@@ -17,6 +17,7 @@
 #include <optional>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace otp::detail {
 class runtime_core;
@@ -46,6 +47,11 @@ public:
   /// Cancels a timer; returns the time left, or nullopt if it is gone.
   /// Thread-safe.
   std::optional<std::chrono::milliseconds> cancel(std::uint64_t key);
+  /// Cancels every timer message (`signal_kind::timer`) whose destination
+  /// is the local process `target`, which has ended: in Erlang a timer to a
+  /// pid goes with that process, whoever started it. Called by the process
+  /// after it stopped being alive. Thread-safe.
+  void cancel_to(const detail::pid_block* target);
   /// The current time in milliseconds since the service started.
   [[nodiscard]] std::uint64_t now_ms() const;
   /// Virtual time only: moves the clock and fires what is due. Returns how
@@ -66,8 +72,20 @@ private:
   std::uint64_t virtual_now_ = 0;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
+  /// Where a pending timer is, and its local destination process when it
+  /// is a timer message to a pid (null otherwise).
+  struct entry {
+    timer_id id;
+    const detail::pid_block* target;
+  };
+  void untrack(std::uint64_t key, const detail::pid_block* target);
+
   timer_wheel<timer_payload> wheel_;
-  std::unordered_map<std::uint64_t, timer_id> by_key_;
+  std::unordered_map<std::uint64_t, entry> by_key_;
+  /// Timer messages by local destination (the payload's pid keeps the
+  /// block, so its address is not reused while an entry exists).
+  std::unordered_map<const detail::pid_block*, std::unordered_set<std::uint64_t>>
+      by_target_;
   bool stopping_ = false;
   std::thread thread_;
 };

@@ -44,7 +44,6 @@ struct process_extras {
   std::vector<pid> links;
   std::vector<monitor_out> monitors;
   std::vector<monitor_in> monitored_by;
-  std::vector<std::uint64_t> timers; ///< counters of the timer refs we own
 };
 
 /// A tiny test-and-set lock guarding what other threads read for
@@ -103,7 +102,6 @@ public:
   void unlink(const pid& to) noexcept;
   [[nodiscard]] ref monitor(const pid& target, term object);
   bool demonitor(const ref& tag, bool flush) noexcept;
-  void add_timer(std::uint64_t timer) { extras().timers.push_back(timer); }
 
   /// For spawn_link and spawn_monitor, before the child runs (so the link or
   /// monitor is atomic with the spawn). Parent side: owner only.
