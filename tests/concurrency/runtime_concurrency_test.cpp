@@ -410,3 +410,28 @@ TEST(RuntimeConcurrency, SpawnLinkIsAtomicUnderRealThreads) {
   }
   EXPECT_EQ(reasons, (std::map<std::string, int>{{boom, parents}}));
 }
+
+TEST(RuntimeConcurrency, NameRegisteredWhileTheProcessEndsIsFreed) {
+  // register_name racing with the process's own end: whichever wins, once
+  // the process is gone the name is free (never left naming a dead pid).
+  constexpr int attempts = 20'000;
+  otp::runtime rt{options()};
+  otp::scoped_mailbox me{rt};
+  int registered = 0;
+  int stuck = 0;
+  for (int i = 0; i < attempts; ++i) {
+    auto p = rt.spawn(end_on_message);
+    auto tag = me.monitor(p);
+    rt.send(p, "go"_a);
+    if (rt.register_name("racing_name"_a, p))
+      ++registered;
+    auto down = me.receive(guard);
+    ASSERT_TRUE(down) << "attempt " << i;
+    ASSERT_EQ((*down)[1], term{tag});
+    if (rt.whereis("racing_name"_a)) {
+      ++stuck;
+      (void)rt.unregister("racing_name"_a);
+    }
+  }
+  EXPECT_EQ(stuck, 0) << "of " << registered << " registrations";
+}
