@@ -414,7 +414,8 @@ TEST(RuntimeConcurrency, SpawnLinkIsAtomicUnderRealThreads) {
 TEST(RuntimeConcurrency, NameRegisteredWhileTheProcessEndsIsFreed) {
   // register_name racing with the process's own end: whichever wins, once
   // the process is gone the name is free (never left naming a dead pid).
-  constexpr int attempts = 20'000;
+  // The window is a few instructions wide: many attempts to hit it.
+  constexpr int attempts = 100'000;
   otp::runtime rt{options()};
   otp::scoped_mailbox me{rt};
   int registered = 0;
