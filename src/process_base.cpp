@@ -485,7 +485,9 @@ void process_base::bounce_leftovers(signal* s, const term& reason) noexcept {
 void process_base::terminate() noexcept {
   status_.store(3, std::memory_order_relaxed);
   release_user_state();
-  alive_.store(false, std::memory_order_release);
+  // seq_cst: ordered before drop_name's load of `name` (see
+  // runtime_core::register_name).
+  alive_.store(false, std::memory_order_seq_cst);
   signal* rest = inbox_.close();
   rt_.drop_name(*this);
 
