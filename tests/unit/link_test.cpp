@@ -30,12 +30,11 @@ pid dead_pid(otp::testkit& tk) {
 
 } // namespace link_test
 
-using namespace link_test;
 
 TEST(Link, IsVisibleOnBothSides) {
   otp::testkit tk;
   auto b = tk.spawn(idle);
-  auto a = spawn_linker(tk, b);
+  auto a = link_test::spawn_linker(tk, b);
   tk.run_until_idle();
   EXPECT_EQ(tk.info(a)->links, std::vector<pid>{b});
   EXPECT_EQ(tk.info(b)->links, std::vector<pid>{a});
@@ -44,7 +43,7 @@ TEST(Link, IsVisibleOnBothSides) {
 TEST(Link, LinkerDeathReachesTheLinked) {
   otp::testkit tk;
   auto b = tk.spawn(idle);
-  auto a = spawn_linker(tk, b);
+  auto a = link_test::spawn_linker(tk, b);
   tk.run_until_idle();
   tk.inject_exit(a, "boom"_a);
   tk.run_until_idle();
@@ -54,7 +53,7 @@ TEST(Link, LinkerDeathReachesTheLinked) {
 TEST(Link, LinkedDeathReachesTheLinker) {
   otp::testkit tk;
   auto b = tk.spawn(idle);
-  auto a = spawn_linker(tk, b);
+  auto a = link_test::spawn_linker(tk, b);
   tk.run_until_idle();
   tk.inject_exit(b, "boom"_a);
   tk.run_until_idle();
@@ -127,7 +126,7 @@ TEST(Link, ToDeadPidWhileTrappingGivesNoprocExitMessage) {
   // erl: with trap_exit, link(Dead) returns true and the caller gets
   // {'EXIT', Dead, noproc}.
   otp::testkit tk;
-  auto dead = dead_pid(tk);
+  auto dead = link_test::dead_pid(tk);
   std::optional<term> got;
   auto p = tk.spawn([dead, &got](otp::process& self) -> otp::task<> {
     self.trap_exit(true);
@@ -146,7 +145,7 @@ TEST(Link, ToDeadPidWithoutTrappingEndsTheCallerWithNoproc) {
   // exception; uncaught, the process ends with {noproc, Stacktrace}). otp++
   // has no stack traces: the reason is noproc. Code after it does not run.
   otp::testkit tk;
-  auto dead = dead_pid(tk);
+  auto dead = link_test::dead_pid(tk);
   auto probe = tk.spawn_probe();
   auto p = tk.spawn([dead, probe](otp::process& self) -> otp::task<> {
     self.link(dead);

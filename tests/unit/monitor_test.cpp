@@ -34,13 +34,12 @@ pid dead_pid(otp::testkit& tk) {
 
 } // namespace monitor_test
 
-using namespace monitor_test;
 
 TEST(Monitor, DownCarriesTheReason) {
   otp::testkit tk;
   auto target = tk.spawn(exit_with_first_message);
   ref tag;
-  auto watcher = spawn_watcher(tk, target, tag);
+  auto watcher = monitor_test::spawn_watcher(tk, target, tag);
   tk.run_until_idle();
   EXPECT_EQ(tk.info(target)->monitored_by, std::vector<pid>{watcher});
   EXPECT_EQ(tk.info(watcher)->monitors, std::vector<pid>{target});
@@ -59,8 +58,8 @@ TEST(Monitor, DownOnNormalEndAndOnCrash) {
     throw std::runtime_error("boom");
   });
   ref t1, t2;
-  auto w1 = spawn_watcher(tk, ends, t1);
-  auto w2 = spawn_watcher(tk, crashes, t2);
+  auto w1 = monitor_test::spawn_watcher(tk, ends, t1);
+  auto w2 = monitor_test::spawn_watcher(tk, crashes, t2);
   tk.run_until_idle();
   tk.send(ends, atoms::normal);
   tk.send(crashes, "go"_a);
@@ -78,7 +77,7 @@ TEST(Monitor, DoesNotLink) {
   otp::testkit tk;
   auto target = tk.spawn(exit_with_first_message);
   ref tag;
-  auto watcher = spawn_watcher(tk, target, tag);
+  auto watcher = monitor_test::spawn_watcher(tk, target, tag);
   tk.run_until_idle();
   tk.send(target, "boom"_a);
   tk.run_until_idle();
@@ -90,7 +89,7 @@ TEST(Monitor, DeadTargetGivesImmediateNoprocDown) {
   // erl: monitor(process, Dead) -> {'DOWN', Ref, process, Dead, noproc},
   // already in the mailbox when monitor returns.
   otp::testkit tk;
-  auto dead = dead_pid(tk);
+  auto dead = monitor_test::dead_pid(tk);
   ref tag;
   std::optional<term> got;
   tk.spawn([dead, &tag, &got](otp::process& self) -> otp::task<> {
@@ -245,7 +244,7 @@ TEST(Monitor, DemonitorWithFlushRemovesADownAlreadyInTheMailbox) {
   auto target = tk.spawn(exit_with_first_message);
   std::optional<bool> result;
   std::vector<term> left;
-  auto watcher = tk.spawn(flush_watcher{target, true, &result, &left});
+  auto watcher = tk.spawn(monitor_test::flush_watcher{target, true, &result, &left});
   tk.run_until_idle();
   tk.send(watcher, "other"_a);
   tk.send(target, "boom"_a);
@@ -264,7 +263,7 @@ TEST(Monitor, DemonitorWithoutFlushLeavesADownAlreadyInTheMailbox) {
   auto target = tk.spawn(exit_with_first_message);
   std::optional<bool> result;
   std::vector<term> left;
-  auto watcher = tk.spawn(flush_watcher{target, false, &result, &left});
+  auto watcher = tk.spawn(monitor_test::flush_watcher{target, false, &result, &left});
   tk.run_until_idle();
   tk.send(watcher, "other"_a);
   tk.send(target, "boom"_a);
@@ -280,7 +279,7 @@ TEST(Monitor, DemonitorWithoutFlushLeavesADownAlreadyInTheMailbox) {
 TEST(Monitor, DemonitorWithFlushOfNoprocDown) {
   // The immediate noproc DOWN of a dead target is flushed too.
   otp::testkit tk;
-  auto dead = dead_pid(tk);
+  auto dead = monitor_test::dead_pid(tk);
   std::optional<term> got;
   tk.spawn([dead, &got](otp::process& self) -> otp::task<> {
     auto tag = self.monitor(dead);
@@ -339,7 +338,7 @@ TEST(Monitor, MessagesSentBeforeDeathArriveBeforeTheDown) {
     self.send(watcher, "last_words"_a);
     self.exit("bye"_a);
   });
-  watcher = spawn_watcher(tk, target, tag);
+  watcher = monitor_test::spawn_watcher(tk, target, tag);
   tk.run_until_idle();
   tk.send(target, "go"_a);
   tk.run_until_idle();

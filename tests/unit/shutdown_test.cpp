@@ -44,7 +44,6 @@ std::map<pid, term> reasons(const otp::testkit& tk) {
 
 } // namespace shutdown_test
 
-using namespace shutdown_test;
 
 TEST(Shutdown, EveryLiveProcessEndsWithShutdown) {
   otp::testkit tk;
@@ -55,10 +54,10 @@ TEST(Shutdown, EveryLiveProcessEndsWithShutdown) {
   live.push_back(tk.spawn(idle_trapping)); // trapping exits
   live.push_back(tk.spawn([&frames_destroyed](otp::process& self)
                               -> otp::task<> {
-    frame_guard guard{&frames_destroyed};
+    shutdown_test::frame_guard guard{&frames_destroyed};
     co_await self.receive(30s); // waiting on a timer
   }));
-  live.push_back(tk.spawn_actor<quiet_actor>(&actor_destroyed));
+  live.push_back(tk.spawn_actor<shutdown_test::quiet_actor>(&actor_destroyed));
   live.push_back(tk.spawn_probe(true));
   tk.run_until_idle();
   live.push_back(tk.spawn(idle));
@@ -70,7 +69,7 @@ TEST(Shutdown, EveryLiveProcessEndsWithShutdown) {
 
   tk.shutdown();
 
-  auto r = reasons(tk);
+  auto r = shutdown_test::reasons(tk);
   for (auto& p : live) {
     EXPECT_FALSE(tk.is_alive(p));
     ASSERT_TRUE(r.contains(p)) << to_string(p);
@@ -105,7 +104,7 @@ TEST(Shutdown, LinkedAndMonitoringProcessesAllEndWithShutdown) {
   tk.run_until_idle();
   ASSERT_EQ(all.size(), 21u);
   tk.shutdown();
-  auto r = reasons(tk);
+  auto r = shutdown_test::reasons(tk);
   for (auto& p : all)
     EXPECT_EQ(r[p], term{atoms::shutdown}) << to_string(p);
 }
@@ -147,7 +146,7 @@ TEST(Shutdown, IsIdempotentAndRuntimeDestructionShutsDown) {
   bool destroyed = false;
   {
     otp::testkit tk;
-    tk.spawn_actor<quiet_actor>(&destroyed);
+    tk.spawn_actor<shutdown_test::quiet_actor>(&destroyed);
     tk.run_until_idle();
     tk.shutdown();
     ASSERT_TRUE(destroyed);
@@ -156,7 +155,7 @@ TEST(Shutdown, IsIdempotentAndRuntimeDestructionShutsDown) {
   destroyed = false;
   {
     otp::testkit tk;
-    tk.spawn_actor<quiet_actor>(&destroyed);
+    tk.spawn_actor<shutdown_test::quiet_actor>(&destroyed);
     tk.run_until_idle();
   } // the destructor shuts down
   EXPECT_TRUE(destroyed);
