@@ -294,3 +294,28 @@ TEST(Link, SpawnLinkedChildDiesWithCrashingParent) {
   ASSERT_TRUE(tk.exit_reason(child));
   EXPECT_EQ(to_string(*tk.exit_reason(child)), boom_reason_text());
 }
+
+TEST(Link, NoprocExitComesAfterMessagesTheDeadPartnerSentFirst) {
+  // erl (trap_exit): T sends last_words to W and dies; W then links to T:
+  // W receives last_words before {'EXIT', T, noproc}. For last_words to
+  // arrive while W runs, T lives in a second testkit that W's own turn
+  // drives, standing in for a partner on another scheduler thread.
+  otp::testkit tk;
+  auto other = std::make_unique<otp::testkit>();
+  std::vector<term> got;
+  pid t;
+  tk.spawn([&other, &t, &got](otp::process& self) -> otp::task<> {
+    self.trap_exit(true);
+    t = other->spawn([to = self.self()](otp::process& tp) -> otp::task<> {
+      tp.send(to, "last_words"_a);
+      co_return;
+    });
+    other->run_until_idle(); // t sends and ends during our turn
+    self.link(t);
+    got.push_back(co_await self.receive());
+    got.push_back(co_await self.receive());
+  });
+  tk.run_until_idle();
+  EXPECT_EQ(got, (std::vector<term>{"last_words"_a,
+                                    exit_msg(t, atoms::noproc)}));
+}

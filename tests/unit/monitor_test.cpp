@@ -346,3 +346,22 @@ TEST(Monitor, MessagesSentBeforeDeathArriveBeforeTheDown) {
             (std::vector<term>{"last_words"_a,
                                down_msg(tag, target, "bye"_a)}));
 }
+
+TEST(Monitor, NoprocDownComesAfterMessagesTheDeadTargetSentFirst) {
+  // erl: T sends last_words to W and dies; W then monitors T: W receives
+  // last_words before the noproc DOWN (signals from one process to another
+  // keep their order, the DOWN on the dead target's behalf included).
+  // A scoped_mailbox takes signals only when it receives, so last_words is
+  // surely still on its way when monitor finds the target dead.
+  otp::testkit tk;
+  otp::scoped_mailbox me{tk};
+  auto target = tk.spawn([to = me.self()](otp::process& self) -> otp::task<> {
+    self.send(to, "last_words"_a);
+    co_return;
+  });
+  tk.run_until_idle();
+  ASSERT_FALSE(tk.is_alive(target));
+  auto tag = me.monitor(target);
+  EXPECT_EQ(me.receive(0ms), term{"last_words"_a});
+  EXPECT_EQ(me.receive(0ms), down_msg(tag, target, atoms::noproc));
+}
