@@ -134,6 +134,11 @@ void process_base::run() noexcept {
 }
 
 void process_base::drain() noexcept {
+  // Once the exit is decided, what is left stays in the inbox (and
+  // leftover_) for terminate to answer; a second drain must not replace
+  // leftover_ (monitor and link may drain from inside user code).
+  if (exiting_)
+    return;
   signal* s = inbox_.take_all();
   while (s) {
     signal* next = s->next;
@@ -330,6 +335,10 @@ void process_base::link(const pid& to) {
   // any other caller fails with noproc (checked against erl).
   if (!trap_exit())
     throw exit_exception{atoms::noproc};
+  // The EXIT stands for a signal from the dead process: it goes after any
+  // signal already here, such as a message it sent before it died (erl
+  // keeps that order). Take those into the queue first.
+  drain();
   auto* msg = make_signal(signal_kind::message, pid{});
   msg->payload = term{atoms::EXIT, to, atoms::noproc};
   append_message(msg);
@@ -376,6 +385,9 @@ ref process_base::monitor(const pid& target, term object) {
     std::lock_guard lock{lock_};
     erase_first(extras_->monitors, [&](auto& m) { return m.tag == tag; });
   }
+  // As for link: after signals already here (erl keeps the order of what
+  // the dead target sent before it died and its DOWN).
+  drain();
   auto* down = make_signal(signal_kind::message, pid{});
   down->payload = down_message(tag, object, atoms::noproc);
   append_message(down);
