@@ -314,6 +314,7 @@ TEST(RuntimeConcurrency, DestroyingTheRuntimeEndsLiveProcessesCleanly) {
     for (int i = 0; i < waiting; ++i)
       rt.spawn([&destroyed, report](otp::process& self) -> otp::task<> {
         counted c{&destroyed};
+        self.send_after(1h, self.self(), "never"_a); // started before we report
         self.send(report, "started"_a);
         co_await self.receive(30s); // a pending receive timer too
         co_await self.receive([](const term&) { return false; });
