@@ -437,3 +437,42 @@ TEST(RuntimeConcurrency, NameRegisteredWhileTheProcessEndsIsFreed) {
   }
   EXPECT_EQ(stuck, 0) << "of " << registered << " registrations";
 }
+
+TEST(RuntimeConcurrency, TimersToAProcessDieWithItEvenWhenStartedAsItEnds) {
+  // erl: a timer to a pid goes with that process. Here each timer is
+  // started by another process at the same time as its destination is
+  // killed; whichever comes first, no timer is left pending.
+  constexpr int n = 2'000;
+  otp::runtime rt{options()};
+  otp::scoped_mailbox me{rt};
+  std::vector<pid> targets, starters;
+  for (int i = 0; i < n; ++i) {
+    targets.push_back(rt.spawn(wait_forever));
+    starters.push_back(rt.spawn(
+        [](otp::process& self, pid target, pid report) -> otp::task<> {
+          co_await self.receive();
+          self.send_after(1h, target, "late"_a);
+          self.start_timer(1h, target, "late"_a);
+          self.send(report, "armed"_a);
+        },
+        targets.back(), me.self()));
+  }
+  for (auto& t : targets)
+    (void)me.monitor(t);
+  for (int i = 0; i < n; ++i) {
+    rt.send(starters[static_cast<std::size_t>(i)], "go"_a);
+    rt.exit(targets[static_cast<std::size_t>(i)], atoms::kill);
+  }
+  int armed = 0, downs = 0;
+  for (int i = 0; i < 2 * n; ++i) {
+    auto m = me.receive(guard);
+    ASSERT_TRUE(m) << armed << " armed, " << downs << " down";
+    if (is_down(*m))
+      ++downs;
+    else
+      ++armed;
+  }
+  EXPECT_EQ(armed, n);
+  EXPECT_EQ(downs, n);
+  EXPECT_EQ(rt.pending_timers(), 0u);
+}
