@@ -510,8 +510,10 @@ void process_base::terminate() noexcept {
   }
   const term& reason = exit_reason_;
   // Timers to us go with us, whoever started them (after alive_ is false:
-  // see timer_service::start).
-  rt_.timers().cancel_to(this);
+  // see timer_service::start). Most processes never had one: they skip the
+  // timer service's lock.
+  if (timer_target.load(std::memory_order_seq_cst))
+    rt_.timers().cancel_to(this);
   if (ex) {
     for (auto& to : ex->links) {
       auto* s = make_signal(signal_kind::exit_linked, self());

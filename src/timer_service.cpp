@@ -35,12 +35,15 @@ void timer_service::start(std::chrono::milliseconds delay, timer_payload p) {
   auto key = p.key;
   const detail::pid_block* target = nullptr;
   if (p.kind == detail::signal_kind::timer && p.target.is_local()) {
-    target = p.target.block();
+    auto* proc = static_cast<detail::process_base*>(p.target.block());
+    target = proc;
     // A timer to a process that has ended is gone at once (erl: cancel_timer
-    // then returns false). Checked under the lock: cancel_to runs after the
-    // process stopped being alive, so a timer either sees it dead here or
-    // is found by its cancel_to.
-    if (!static_cast<const detail::process_base*>(target)->is_alive())
+    // then returns false). Dekker pairing with terminate, all seq_cst: we
+    // set timer_target then read alive_; it stores alive_ = false then reads
+    // timer_target. Either we see it dead here, or it sees the flag and its
+    // cancel_to (which takes this lock) finds the timer we insert.
+    proc->timer_target.store(true, std::memory_order_seq_cst);
+    if (!proc->is_alive())
       return;
     by_target_[target].insert(key);
   }

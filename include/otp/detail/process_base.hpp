@@ -117,6 +117,9 @@ public:
   }
   /// The registered name's atom index, or 0 for none. Registry only writes.
   std::atomic<std::uint32_t> name{0};
+  /// Set once a timer message to this process was kept (timer service
+  /// only): then its end cancels them, else it skips the timer service.
+  std::atomic<bool> timer_target{false};
   void fill_info(process_info& out) const;
 
   // -- testkit ----------------------------------------------------------------
