@@ -476,3 +476,33 @@ TEST(RuntimeConcurrency, TimersToAProcessDieWithItEvenWhenStartedAsItEnds) {
   EXPECT_EQ(downs, n);
   EXPECT_EQ(rt.pending_timers(), 0u);
 }
+
+TEST(RuntimeConcurrency, BusyProcessesDoNotStarveOthersOnOneWorker) {
+  // SEMANTICS.md "fairness": on a single worker, a pair ping-ponging
+  // forever (each wakes the other: the worker's `next` slot) and a process
+  // flooding itself with messages must still let a newcomer run.
+  otp::runtime rt{otp::runtime_options{.workers = 1}};
+  otp::scoped_mailbox me{rt};
+  auto ponger = [](otp::process& self) -> otp::task<> {
+    for (;;) {
+      auto m = co_await self.receive();
+      self.send(m.as_pid(), self.self());
+    }
+  };
+  auto a = rt.spawn(ponger);
+  auto b = rt.spawn(ponger);
+  rt.send(a, b); // a sends to b, b to a, forever
+  rt.spawn([](otp::process& self) -> otp::task<> {
+    for (;;) {
+      self.send(self.self(), "again"_a);
+      co_await self.receive();
+    }
+  });
+  for (int i = 0; i < 10; ++i) {
+    rt.spawn([](otp::process& self, pid to, int k) -> otp::task<> {
+      self.send(to, k);
+      co_return;
+    }, me.self(), i);
+    EXPECT_EQ(me.receive(guard), term{i}) << "newcomer " << i << " starved";
+  }
+}
