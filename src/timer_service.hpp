@@ -84,7 +84,8 @@ private:
   std::unordered_map<std::uint64_t, entry> by_key_;
   /// Timer messages by local destination (the payload's pid keeps the
   /// block, so its address is not reused while an entry exists).
-  std::unordered_map<const detail::pid_block*, std::unordered_set<std::uint64_t>>
+  std::unordered_map<const detail::pid_block*,
+                     std::unordered_set<std::uint64_t>>
       by_target_;
   bool stopping_ = false;
   std::thread thread_;

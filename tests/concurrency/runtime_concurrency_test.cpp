@@ -8,10 +8,9 @@
 #include "otp/runtime.hpp"
 #include "otp/scoped_mailbox.hpp"
 
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <chrono>
+#include <gtest/gtest.h>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -26,7 +25,9 @@ using otp::term;
 namespace atoms = otp::atoms;
 
 namespace otp {
-inline void PrintTo(const term& t, std::ostream* os) { *os << to_string(t); }
+inline void PrintTo(const term& t, std::ostream* os) {
+  *os << to_string(t);
+}
 } // namespace otp
 
 namespace {
@@ -35,7 +36,9 @@ namespace {
 constexpr auto guard = 60s;
 
 /// More workers than cores: more interleavings on small machines.
-otp::runtime_options options() { return otp::runtime_options{.workers = 4}; }
+otp::runtime_options options() {
+  return otp::runtime_options{.workers = 4};
+}
 
 bool is_down(const term& m) {
   return m.is_tuple() && m.size() == 5 && m[0] == term{atoms::DOWN};
@@ -50,7 +53,9 @@ otp::task<> wait_forever(otp::process& self) {
 }
 
 /// Ends (normally) on its first message.
-otp::task<> end_on_message(otp::process& self) { co_await self.receive(); }
+otp::task<> end_on_message(otp::process& self) {
+  co_await self.receive();
+}
 
 otp::task<> exit_with_first_message(otp::process& self) {
   auto reason = co_await self.receive();
@@ -120,18 +125,20 @@ TEST(RuntimeConcurrency, ManySendersToOneReceiverKeepPerSenderOrder) {
   constexpr int per_sender = 10'000;
   otp::runtime rt{options()};
   otp::scoped_mailbox me{rt};
-  auto receiver = rt.spawn([](otp::process& self, pid report) -> otp::task<> {
-    std::vector<std::int64_t> next(senders, 0);
-    std::int64_t out_of_order = 0;
-    for (int i = 0; i < senders * per_sender; ++i) {
-      auto m = co_await self.receive();
-      auto& expected = next[static_cast<std::size_t>(m[0].as_int())];
-      if (m[1].as_int() != expected)
-        ++out_of_order;
-      expected = m[1].as_int() + 1;
-    }
-    self.send(report, term{"result"_a, out_of_order});
-  }, me.self());
+  auto receiver = rt.spawn(
+      [](otp::process& self, pid report) -> otp::task<> {
+        std::vector<std::int64_t> next(senders, 0);
+        std::int64_t out_of_order = 0;
+        for (int i = 0; i < senders * per_sender; ++i) {
+          auto m = co_await self.receive();
+          auto& expected = next[static_cast<std::size_t>(m[0].as_int())];
+          if (m[1].as_int() != expected)
+            ++out_of_order;
+          expected = m[1].as_int() + 1;
+        }
+        self.send(report, term{"result"_a, out_of_order});
+      },
+      me.self());
   auto sender = [receiver](otp::process& self, int index) -> otp::task<> {
     for (int i = 0; i < per_sender; ++i) {
       self.send(receiver, term{index, i});
@@ -220,16 +227,18 @@ TEST(RuntimeConcurrency, ScopedMailboxGetsRepliesWhileWaiting) {
 TEST(RuntimeConcurrency, ScopedMailboxSelectiveReceiveLeavesOthersInOrder) {
   otp::runtime rt{options()};
   otp::scoped_mailbox me{rt};
-  auto p = rt.spawn([](otp::process& self, pid to) -> otp::task<> {
-    co_await self.receive();
-    for (int i = 0; i < 5; ++i)
-      self.send(to, i);
-    self.send(to, "last"_a);
-  }, me.self());
+  auto p = rt.spawn(
+      [](otp::process& self, pid to) -> otp::task<> {
+        co_await self.receive();
+        for (int i = 0; i < 5; ++i)
+          self.send(to, i);
+        self.send(to, "last"_a);
+      },
+      me.self());
   auto tag = me.monitor(p);
   me.send(p, "go"_a);
-  auto last = me.receive([](const term& m) { return m == term{"last"_a}; },
-                         guard);
+  auto last =
+      me.receive([](const term& m) { return m == term{"last"_a}; }, guard);
   ASSERT_EQ(last, term{"last"_a});
   for (int i = 0; i < 5; ++i)
     EXPECT_EQ(me.receive(guard), term{i});
@@ -241,10 +250,12 @@ TEST(RuntimeConcurrency, ScopedMailboxSelectiveReceiveLeavesOthersInOrder) {
 TEST(RuntimeConcurrency, ScopedMailboxHearsExitSignalsAsMessages) {
   otp::runtime rt{options()};
   otp::scoped_mailbox me{rt};
-  auto p = rt.spawn([](otp::process& self, pid to) -> otp::task<> {
-    self.exit(to, "boom"_a);
-    co_return;
-  }, me.self());
+  auto p = rt.spawn(
+      [](otp::process& self, pid to) -> otp::task<> {
+        self.exit(to, "boom"_a);
+        co_return;
+      },
+      me.self());
   EXPECT_EQ(me.receive(guard), (term{atoms::EXIT, p, "boom"_a}));
 }
 
@@ -341,7 +352,8 @@ TEST(RuntimeConcurrency, DestroyingTheRuntimeEndsLiveProcessesCleanly) {
       });
     for (int i = 0; i < reporting; ++i)
       ASSERT_EQ(me.receive(guard), term{"started"_a}) << "after " << i;
-    EXPECT_EQ(rt.process_count(), static_cast<std::size_t>(reporting + pairs + 1));
+    EXPECT_EQ(rt.process_count(),
+              static_cast<std::size_t>(reporting + pairs + 1));
     EXPECT_GE(rt.pending_timers(), static_cast<std::size_t>(waiting + pairs));
   } // ~scoped_mailbox, then ~runtime with everything still running
   EXPECT_EQ(destroyed.load(), reporting);
@@ -390,19 +402,21 @@ TEST(RuntimeConcurrency, SpawnLinkIsAtomicUnderRealThreads) {
   constexpr int parents = 1000;
   otp::runtime rt{options()};
   otp::scoped_mailbox me{rt};
-  rt.spawn([](otp::process& self, pid report) -> otp::task<> {
-    auto parent = [](otp::process& p) -> otp::task<> {
-      p.spawn_link(crash_at_once);
-      co_await p.receive(30s);
-      p.exit("survived"_a);
-    };
-    for (int i = 0; i < parents; ++i)
-      self.spawn_monitor(parent);
-    for (int i = 0; i < parents; ++i) {
-      auto down = co_await self.receive(is_down);
-      self.send(report, down[4]);
-    }
-  }, me.self());
+  rt.spawn(
+      [](otp::process& self, pid report) -> otp::task<> {
+        auto parent = [](otp::process& p) -> otp::task<> {
+          p.spawn_link(crash_at_once);
+          co_await p.receive(30s);
+          p.exit("survived"_a);
+        };
+        for (int i = 0; i < parents; ++i)
+          self.spawn_monitor(parent);
+        for (int i = 0; i < parents; ++i) {
+          auto down = co_await self.receive(is_down);
+          self.send(report, down[4]);
+        }
+      },
+      me.self());
   std::map<std::string, int> reasons;
   for (int i = 0; i < parents; ++i) {
     auto r = me.receive(guard);
@@ -499,10 +513,12 @@ TEST(RuntimeConcurrency, BusyProcessesDoNotStarveOthersOnOneWorker) {
     }
   });
   for (int i = 0; i < 10; ++i) {
-    rt.spawn([](otp::process& self, pid to, int k) -> otp::task<> {
-      self.send(to, k);
-      co_return;
-    }, me.self(), i);
+    rt.spawn(
+        [](otp::process& self, pid to, int k) -> otp::task<> {
+          self.send(to, k);
+          co_return;
+        },
+        me.self(), i);
     EXPECT_EQ(me.receive(guard), term{i}) << "newcomer " << i << " starved";
   }
 }

@@ -1,9 +1,9 @@
 // Event-driven processes (otp::actor): the same process semantics as
 // coroutine processes, with callbacks instead of a coroutine body.
 
-#include "sigtest.hpp"
-
 #include "otp/actor.hpp"
+
+#include "sigtest.hpp"
 
 using namespace otp::literals;
 using namespace std::chrono_literals;
@@ -92,7 +92,6 @@ private:
 };
 
 } // namespace actor_test
-
 
 TEST(Actor, InitRunsFirstThenMessagesInOrder) {
   otp::testkit tk;
@@ -209,8 +208,9 @@ TEST(Actor, LinksAndMonitorsFromAnActor) {
   tk.send(target, "bye"_a);
   tk.run_until_idle();
   EXPECT_TRUE(tk.is_alive(w));
-  EXPECT_EQ(actor_test::watcher::got, (std::vector<term>{exit_msg(target, "bye"_a),
-                                             down_msg(tag, target, "bye"_a)}));
+  EXPECT_EQ(actor_test::watcher::got,
+            (std::vector<term>{exit_msg(target, "bye"_a),
+                               down_msg(tag, target, "bye"_a)}));
   actor_test::watcher::got.clear();
 }
 
@@ -233,7 +233,8 @@ TEST(Actor, InitialCallNamesTheActorType) {
   otp::testkit tk;
   std::vector<term> log;
   auto a = tk.spawn_actor<actor_test::recorder>(&log);
-  EXPECT_NE(tk.info(a)->initial_call.find("actor_test::recorder"), std::string::npos)
+  EXPECT_NE(tk.info(a)->initial_call.find("actor_test::recorder"),
+            std::string::npos)
       << tk.info(a)->initial_call;
 }
 

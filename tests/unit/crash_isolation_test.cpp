@@ -3,9 +3,8 @@
 // a reason naming the exception's type and message; everyone linked to or
 // monitoring it is told exactly once; the runtime goes on.
 
-#include "sigtest.hpp"
-
 #include "otp/actor.hpp"
+#include "sigtest.hpp"
 
 #include <map>
 #include <set>
@@ -37,7 +36,6 @@ otp::task<int> failing_helper(otp::process& self) {
 }
 
 } // namespace crash_isolation_test
-
 
 TEST(CrashIsolation, ExceptionEndsOnlyTheThrower) {
   otp::testkit tk;
@@ -158,7 +156,8 @@ TEST(CrashIsolation, ManySimultaneousCrashesTellEveryPartnerExactlyOnce) {
   auto owner = tk.spawn([&children, &tags](otp::process& self) -> otp::task<> {
     self.trap_exit(true);
     for (int i = 0; i < n; ++i) {
-      children.push_back(self.spawn_link(crash_isolation_test::throws_on_message));
+      children.push_back(
+          self.spawn_link(crash_isolation_test::throws_on_message));
       tags.push_back(self.monitor(children.back()));
     }
     co_await self.receive(nothing);

@@ -30,7 +30,6 @@ pid dead_pid(otp::testkit& tk) {
 
 } // namespace link_test
 
-
 TEST(Link, IsVisibleOnBothSides) {
   otp::testkit tk;
   auto b = tk.spawn(idle);
@@ -316,6 +315,6 @@ TEST(Link, NoprocExitComesAfterMessagesTheDeadPartnerSentFirst) {
     got.push_back(co_await self.receive());
   });
   tk.run_until_idle();
-  EXPECT_EQ(got, (std::vector<term>{"last_words"_a,
-                                    exit_msg(t, atoms::noproc)}));
+  EXPECT_EQ(got,
+            (std::vector<term>{"last_words"_a, exit_msg(t, atoms::noproc)}));
 }

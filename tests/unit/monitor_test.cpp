@@ -1,10 +1,9 @@
 // Monitors (SEMANTICS.md §1, rows "monitor" and "spawn variants").
 // Expectations checked against Erlang/OTP 25 `erl`.
 
-#include "sigtest.hpp"
-
 #include "otp/local_node.hpp"
 #include "otp/scoped_mailbox.hpp"
+#include "sigtest.hpp"
 
 #include <tuple>
 
@@ -33,7 +32,6 @@ pid dead_pid(otp::testkit& tk) {
 }
 
 } // namespace monitor_test
-
 
 TEST(Monitor, DownCarriesTheReason) {
   otp::testkit tk;
@@ -117,8 +115,8 @@ TEST(Monitor, ByRegisteredNameNamesTheNameInDown) {
   tk.send(target, "bye"_a);
   tk.run_until_idle();
   EXPECT_EQ(tk.mailbox(watcher),
-            (std::vector<term>{down_msg(
-                tag, term{"gname"_a, otp::local_node()}, "bye"_a)}));
+            (std::vector<term>{
+                down_msg(tag, term{"gname"_a, otp::local_node()}, "bye"_a)}));
   EXPECT_EQ(otp::local_node(), atoms::nonode);
 }
 
@@ -134,8 +132,8 @@ TEST(Monitor, ByUnregisteredNameGivesImmediateNoprocDown) {
     co_await self.receive(nothing);
   });
   tk.run_until_idle();
-  EXPECT_EQ(got, down_msg(tag, term{"nosuchname"_a, atoms::nonode},
-                          atoms::noproc));
+  EXPECT_EQ(got,
+            down_msg(tag, term{"nosuchname"_a, atoms::nonode}, atoms::noproc));
 }
 
 TEST(Monitor, EachCallMakesANewRefAndItsOwnDown) {
@@ -164,12 +162,12 @@ TEST(Monitor, DemonitorStopsIt) {
   otp::testkit tk;
   auto target = tk.spawn(exit_with_first_message);
   std::optional<bool> was_active;
-  auto watcher = tk.spawn([target, &was_active](otp::process& self)
-                              -> otp::task<> {
-    auto tag = self.monitor(target);
-    was_active = self.demonitor(tag);
-    co_await self.receive(nothing);
-  });
+  auto watcher =
+      tk.spawn([target, &was_active](otp::process& self) -> otp::task<> {
+        auto tag = self.monitor(target);
+        was_active = self.demonitor(tag);
+        co_await self.receive(nothing);
+      });
   tk.run_until_idle();
   EXPECT_EQ(was_active, true);
   EXPECT_TRUE(tk.info(target)->monitored_by.empty());
@@ -244,7 +242,8 @@ TEST(Monitor, DemonitorWithFlushRemovesADownAlreadyInTheMailbox) {
   auto target = tk.spawn(exit_with_first_message);
   std::optional<bool> result;
   std::vector<term> left;
-  auto watcher = tk.spawn(monitor_test::flush_watcher{target, true, &result, &left});
+  auto watcher =
+      tk.spawn(monitor_test::flush_watcher{target, true, &result, &left});
   tk.run_until_idle();
   tk.send(watcher, "other"_a);
   tk.send(target, "boom"_a);
@@ -263,7 +262,8 @@ TEST(Monitor, DemonitorWithoutFlushLeavesADownAlreadyInTheMailbox) {
   auto target = tk.spawn(exit_with_first_message);
   std::optional<bool> result;
   std::vector<term> left;
-  auto watcher = tk.spawn(monitor_test::flush_watcher{target, false, &result, &left});
+  auto watcher =
+      tk.spawn(monitor_test::flush_watcher{target, false, &result, &left});
   tk.run_until_idle();
   tk.send(watcher, "other"_a);
   tk.send(target, "boom"_a);
@@ -342,9 +342,9 @@ TEST(Monitor, MessagesSentBeforeDeathArriveBeforeTheDown) {
   tk.run_until_idle();
   tk.send(target, "go"_a);
   tk.run_until_idle();
-  EXPECT_EQ(tk.mailbox(watcher),
-            (std::vector<term>{"last_words"_a,
-                               down_msg(tag, target, "bye"_a)}));
+  EXPECT_EQ(
+      tk.mailbox(watcher),
+      (std::vector<term>{"last_words"_a, down_msg(tag, target, "bye"_a)}));
 }
 
 TEST(Monitor, NoprocDownComesAfterMessagesTheDeadTargetSentFirst) {

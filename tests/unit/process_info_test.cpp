@@ -175,7 +175,8 @@ TEST(ProcessInfo, MessageQueueLenCountsMessagesNotYetTaken) {
                   "taken into its queue, not those still in its inbox";
 }
 
-// -- identity (SEMANTICS.md §1, row "identity") --------------------------------
+// -- identity (SEMANTICS.md §1, row "identity")
+// --------------------------------
 
 TEST(ProcessIdentity, SelfIsThePidSpawnReturned) {
   otp::testkit tk;

@@ -27,7 +27,6 @@ bool is_tagged(const term& m, otp::atom tag) {
 
 } // namespace receive_test
 
-
 TEST(Receive, TakesMessagesInArrivalOrder) {
   otp::testkit tk;
   std::vector<term> got;
@@ -181,9 +180,9 @@ TEST(Receive, ZeroTimeoutPolls) {
   tk.run_until_idle();
   EXPECT_EQ(tk.pending_timers(), 0u);
   EXPECT_EQ(tk.now_ms(), 0u);
-  EXPECT_EQ(results, (std::vector<std::optional<term>>{
-                         std::nullopt, term{"y"_a}, std::nullopt,
-                         std::nullopt}));
+  EXPECT_EQ(results,
+            (std::vector<std::optional<term>>{std::nullopt, term{"y"_a},
+                                              std::nullopt, std::nullopt}));
   EXPECT_EQ(tk.exit_reason(p), term{atoms::normal});
 }
 

@@ -4,9 +4,8 @@
 // unregister/1 of an unknown name all fail with badarg; `Name ! Msg` to an
 // unregistered name fails with badarg.
 
-#include "sigtest.hpp"
-
 #include "otp/scoped_mailbox.hpp"
+#include "sigtest.hpp"
 
 #include <algorithm>
 
@@ -30,7 +29,6 @@ bool has_name(const std::vector<otp::atom>& names, otp::atom name) {
 }
 
 } // namespace registry_test
-
 
 TEST(Registry, RegisterWhereisUnregister) {
   otp::testkit tk;

@@ -1,9 +1,8 @@
 // Runtime shutdown: every live process ends with reason `shutdown`,
 // untrappably, and its links and monitors fire as on any other death.
 
-#include "sigtest.hpp"
-
 #include "otp/actor.hpp"
+#include "sigtest.hpp"
 
 #include <map>
 
@@ -44,7 +43,6 @@ std::map<pid, term> reasons(const otp::testkit& tk) {
 
 } // namespace shutdown_test
 
-
 TEST(Shutdown, EveryLiveProcessEndsWithShutdown) {
   otp::testkit tk;
   bool actor_destroyed = false;
@@ -52,11 +50,11 @@ TEST(Shutdown, EveryLiveProcessEndsWithShutdown) {
   std::vector<pid> live;
   live.push_back(tk.spawn(idle));          // waiting
   live.push_back(tk.spawn(idle_trapping)); // trapping exits
-  live.push_back(tk.spawn([&frames_destroyed](otp::process& self)
-                              -> otp::task<> {
-    shutdown_test::frame_guard guard{&frames_destroyed};
-    co_await self.receive(30s); // waiting on a timer
-  }));
+  live.push_back(
+      tk.spawn([&frames_destroyed](otp::process& self) -> otp::task<> {
+        shutdown_test::frame_guard guard{&frames_destroyed};
+        co_await self.receive(30s); // waiting on a timer
+      }));
   live.push_back(tk.spawn_actor<shutdown_test::quiet_actor>(&actor_destroyed));
   live.push_back(tk.spawn_probe(true));
   tk.run_until_idle();
@@ -119,13 +117,13 @@ TEST(Shutdown, LinksAndMonitorsFireTowardsProcessesOutsideTheRuntime) {
   auto monitored = tk->spawn(idle_trapping);
   tk->run_until_idle();
   ref tag;
-  auto observer = outside.spawn([linked, monitored, &tag](otp::process& self)
-                                    -> otp::task<> {
-    self.trap_exit(true);
-    self.link(linked);
-    tag = self.monitor(monitored);
-    co_await self.receive(nothing);
-  });
+  auto observer = outside.spawn(
+      [linked, monitored, &tag](otp::process& self) -> otp::task<> {
+        self.trap_exit(true);
+        self.link(linked);
+        tag = self.monitor(monitored);
+        co_await self.receive(nothing);
+      });
   outside.run_until_idle();
   tk->run_until_idle();
   ASSERT_EQ(tk->info(linked)->links, std::vector<pid>{observer});

@@ -196,7 +196,8 @@ TEST(SignalsExit, TurningTrappingOffRestoresDefaultHandling) {
   EXPECT_EQ(tk.exit_reason(p), term{"boom"_a});
 }
 
-// -- through links --------------------------------------------------------------
+// -- through links
+// --------------------------------------------------------------
 
 TEST(SignalsExit, LinkedDeathPropagatesTheReason) {
   otp::testkit tk;
@@ -241,9 +242,8 @@ TEST(SignalsExit, TrapperHearsOfLinkedDeathIncludingNormal) {
   tk.send(b, "boom"_a);
   tk.run_until_idle();
   EXPECT_TRUE(tk.is_alive(parent));
-  EXPECT_EQ(tk.mailbox(parent),
-            (std::vector<term>{exit_msg(a, atoms::normal),
-                               exit_msg(b, "boom"_a)}));
+  EXPECT_EQ(tk.mailbox(parent), (std::vector<term>{exit_msg(a, atoms::normal),
+                                                   exit_msg(b, "boom"_a)}));
 }
 
 TEST(SignalsExit, LinkedDeathWithKillPropagatesKillToNonTrapper) {
@@ -336,8 +336,7 @@ TEST(SignalsExit, OrdinaryExitSignalDoesNotNeedALink) {
   });
   tk.run_until_idle();
   EXPECT_EQ(tk.exit_reason(child), term{"boom"_a});
-  EXPECT_EQ(tk.mailbox(parent),
-            (std::vector<term>{exit_msg(child, "boom"_a)}));
+  EXPECT_EQ(tk.mailbox(parent), (std::vector<term>{exit_msg(child, "boom"_a)}));
 }
 
 TEST(SignalsExit, NoconnectionWhenThePartnersNodeGoesAway) {

@@ -27,7 +27,6 @@ pid run_in_process(otp::testkit& tk, F f) {
 
 } // namespace timer_test
 
-
 TEST(Timer, SendAfterDeliversWhenTheDelayHasPassed) {
   otp::testkit tk;
   auto probe = tk.spawn_probe();
