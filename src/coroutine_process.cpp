@@ -9,7 +9,18 @@ bool coroutine_process_base::receive_ready(receive_request& r) {
   // A process that keeps finding messages must still let others run.
   if (budget_ && *budget_ <= 0)
     return false;
-  if (signal* s = take_matching(r.match, r.pred)) {
+  signal* s = nullptr;
+  try {
+    s = take_matching(r.match, r.pred);
+  } catch (...) {
+    // A pattern that throws crashes the process like any process code (as
+    // in complete_receive). We are inside the awaiter's noexcept
+    // await_ready: letting it escape would std::terminate the whole OS
+    // process. Mark the exit; the receive suspends and step() ends us.
+    set_exit(internal::exception_reason(std::current_exception()));
+    return false;
+  }
+  if (s) {
     r.result = std::move(s->payload);
     delete s;
     reset_save_point();
@@ -24,7 +35,7 @@ void coroutine_process_base::receive_suspend(receive_request& r,
                                              std::coroutine_handle<> h) noexcept {
   waiting_ = &r;
   resume_point_ = h;
-  if (r.timeout_ms > 0) {
+  if (r.timeout_ms > 0 && !exit_pending()) {
     timeout_timer_ = ref::make().counter();
     internal::timer_payload p;
     p.target = self();

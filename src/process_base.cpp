@@ -7,6 +7,7 @@
 #include "runtime_core.hpp"
 
 #include <algorithm>
+#include <exception>
 
 namespace otp::detail {
 namespace {
@@ -100,7 +101,13 @@ void process_base::deliver(signal* s) noexcept {
     bounce_leftovers(s, term{atoms::noproc});
 }
 
-void process_base::wake() noexcept { rt_.scheduler().wake(this); }
+void process_base::wake() noexcept {
+  // Queued to run again: `runnable` until a worker runs it (erl), not the
+  // `waiting` it blocked with. Only the sender that unblocked the process
+  // gets here, and nothing runs it before it is scheduled below.
+  status_.store(1, std::memory_order_relaxed);
+  rt_.scheduler().wake(this);
+}
 
 void process_base::request_shutdown() noexcept {
   auto* s = make_signal(signal_kind::forced_exit, pid{});
@@ -333,6 +340,10 @@ void process_base::link(const pid& to) {
   // any other caller fails with noproc (checked against erl).
   if (!trap_exit())
     throw exit_exception{atoms::noproc};
+  // The EXIT stands for a signal from the dead process: it goes after any
+  // signal already here, such as a message it sent before it died (erl
+  // keeps that order). Take those into the queue first.
+  drain();
   auto* msg = make_signal(signal_kind::message, pid{});
   msg->payload = term{atoms::EXIT, to, atoms::noproc};
   append_message(msg);
@@ -360,8 +371,11 @@ void process_base::exit_self(const term& reason) {
   }
   // A signal, not an exception, in Erlang: the exit is decided here, so
   // user code that catches the unwinding still ends at its next receive.
+  // Not thrown while already unwinding (from a destructor): the decision
+  // alone ends the process then.
   set_exit(final_reason);
-  throw exit_exception{std::move(final_reason)};
+  if (std::uncaught_exceptions() == 0)
+    throw exit_exception{std::move(final_reason)};
 }
 
 void process_base::unlink(const pid& to) noexcept {
@@ -397,6 +411,9 @@ ref process_base::monitor(const pid& target, term object) {
     std::lock_guard lock{lock_};
     extras_->monitors.erase(tag);
   }
+  // As for link: after signals already here (erl keeps the order of what
+  // the dead target sent before it died and its DOWN).
+  drain();
   auto* down = make_signal(signal_kind::message, pid{});
   down->payload = down_message(tag, object, atoms::noproc);
   append_message(down);
@@ -504,7 +521,9 @@ void process_base::bounce_leftovers(signal* s, const term& reason) noexcept {
 void process_base::terminate() noexcept {
   status_.store(3, std::memory_order_relaxed);
   release_user_state();
-  alive_.store(false, std::memory_order_release);
+  // seq_cst: ordered before drop_name's load of `name` (see
+  // runtime_core::register_name).
+  alive_.store(false, std::memory_order_seq_cst);
   signal* rest = inbox_.close();
   rt_.drop_name(*this);
 

@@ -60,7 +60,19 @@ expected<void, error> runtime_core::register_name(atom name, const pid& p) {
         errc::badarg, fmt::format("{} is already registered as '{}'",
                                   to_string(p), atom::from_index(old).text())});
   names_.emplace(name.index(), p);
-  proc->name.store(name.index(), std::memory_order_release);
+  proc->name.store(name.index(), std::memory_order_seq_cst);
+  // The process may have ended since the check above: its drop_name skips
+  // this lock when it sees no name, so a name stored after that would name
+  // a dead pid forever. Dekker pairing, all seq_cst: we store `name` then
+  // load `alive_`; terminate stores `alive_` then (drop_name) loads `name`.
+  // Either it sees our name and erases it under the lock once we release
+  // it, or we see it dead here and undo.
+  if (!proc->is_alive()) {
+    names_.erase(name.index());
+    proc->name.store(0, std::memory_order_seq_cst);
+    return unexpected(
+        error{errc::badarg, fmt::format("{} is not alive", to_string(p))});
+  }
   return {};
 }
 
@@ -97,9 +109,10 @@ error runtime_core::not_registered(atom name) {
 }
 
 atom runtime_core::drop_name(process_base& p) noexcept {
-  // The dying process has already stopped being alive, so register_name
-  // (which checks under this lock) cannot give it a name after this.
-  if (p.name.load(std::memory_order_acquire) == 0)
+  // The dying process has already stopped being alive (seq_cst store), so
+  // a register_name that stores a name we do not see here re-checks
+  // liveness after storing it and undoes it (see register_name).
+  if (p.name.load(std::memory_order_seq_cst) == 0)
     return atom{};
   std::unique_lock lock{names_mutex_};
   auto index = p.name.exchange(0, std::memory_order_acq_rel);

@@ -138,7 +138,9 @@ public:
   void link(const pid& to) const;
   /// Removes the link; no exit signal from it arrives afterwards.
   void unlink(const pid& to) const;
-  /// Erlang's `exit/2`: sends an exit signal with `reason` to `to`.
+  /// Erlang's `exit/2`: sends an exit signal with `reason` to `to`. To
+  /// self, a signal that ends the caller (`kill`, or any reason while not
+  /// trapping) ends it at once, as exit/1 would (with `killed` for kill).
   void exit(const pid& to, term reason) const;
   /// Erlang's `exit/1`: ends this process with `reason` (throws
   /// exit_exception, which the runtime catches at the process boundary).

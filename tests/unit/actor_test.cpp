@@ -1,9 +1,9 @@
 // Event-driven processes (otp::actor): the same process semantics as
 // coroutine processes, with callbacks instead of a coroutine body.
 
-#include "sigtest.hpp"
-
 #include "otp/actor.hpp"
+
+#include "sigtest.hpp"
 
 using namespace otp::literals;
 using namespace std::chrono_literals;
@@ -93,12 +93,10 @@ private:
 
 } // namespace actor_test
 
-using namespace actor_test;
-
 TEST(Actor, InitRunsFirstThenMessagesInOrder) {
   otp::testkit tk;
   std::vector<term> log;
-  auto p = tk.spawn_actor<recorder>(&log);
+  auto p = tk.spawn_actor<actor_test::recorder>(&log);
   tk.send(p, 1);
   tk.send(p, 2);
   tk.send(p, 3);
@@ -113,7 +111,7 @@ TEST(Actor, ExitEndsItWithTheReason) {
   otp::testkit tk;
   std::vector<term> log;
   bool destroyed = false;
-  auto p = tk.spawn_actor<commanded>(&log, &destroyed);
+  auto p = tk.spawn_actor<actor_test::commanded>(&log, &destroyed);
   tk.send(p, term{"exit"_a, "done"_a});
   tk.send(p, "after"_a);
   tk.run_until_idle();
@@ -125,7 +123,7 @@ TEST(Actor, ExitEndsItWithTheReason) {
 TEST(Actor, ExceptionEndsItWithTypeAndMessage) {
   otp::testkit tk;
   std::vector<term> log;
-  auto p = tk.spawn_actor<commanded>(&log);
+  auto p = tk.spawn_actor<actor_test::commanded>(&log);
   tk.send(p, term{"throw"_a, "boom"_a});
   tk.run_until_idle();
   ASSERT_TRUE(tk.exit_reason(p));
@@ -134,7 +132,7 @@ TEST(Actor, ExceptionEndsItWithTypeAndMessage) {
 
 TEST(Actor, ExceptionInInitEndsIt) {
   otp::testkit tk;
-  auto p = tk.spawn_actor<throws_in_init>();
+  auto p = tk.spawn_actor<actor_test::throws_in_init>();
   tk.run_until_idle();
   ASSERT_TRUE(tk.exit_reason(p));
   EXPECT_EQ(to_string(*tk.exit_reason(p)),
@@ -143,7 +141,7 @@ TEST(Actor, ExceptionInInitEndsIt) {
 
 TEST(Actor, ExitInInitEndsIt) {
   otp::testkit tk;
-  auto p = tk.spawn_actor<exits_in_init>();
+  auto p = tk.spawn_actor<actor_test::exits_in_init>();
   tk.send(p, "never_handled"_a);
   tk.run_until_idle();
   EXPECT_EQ(tk.exit_reason(p), term{"init_failed"_a});
@@ -153,7 +151,7 @@ TEST(Actor, SendsMessages) {
   otp::testkit tk;
   std::vector<term> log;
   auto probe = tk.spawn_probe();
-  auto p = tk.spawn_actor<commanded>(&log);
+  auto p = tk.spawn_actor<actor_test::commanded>(&log);
   tk.send(p, term{"echo"_a, probe, "hello"_a});
   tk.run_until_idle();
   EXPECT_EQ(tk.mailbox(probe), std::vector<term>{"hello"_a});
@@ -162,9 +160,9 @@ TEST(Actor, SendsMessages) {
 TEST(Actor, ExitSignalsFollowTheSameRules) {
   otp::testkit tk;
   std::vector<term> log;
-  auto plain = tk.spawn_actor<commanded>(&log);
-  auto trapper = tk.spawn_actor<commanded>(&log);
-  auto killed = tk.spawn_actor<commanded>(&log);
+  auto plain = tk.spawn_actor<actor_test::commanded>(&log);
+  auto trapper = tk.spawn_actor<actor_test::commanded>(&log);
+  auto killed = tk.spawn_actor<actor_test::commanded>(&log);
   tk.send(trapper, "trap"_a);
   tk.send(killed, "trap"_a);
   tk.run_until_idle();
@@ -186,7 +184,7 @@ TEST(Actor, LinkedActorCrashTakesLinkedProcessDown) {
   std::vector<term> log;
   pid child;
   auto parent = tk.spawn([&child, &log](otp::process& self) -> otp::task<> {
-    child = self.spawn_actor_link<commanded>(&log);
+    child = self.spawn_actor_link<actor_test::commanded>(&log);
     co_await self.receive(nothing);
   });
   ASSERT_TRUE(tk.run_once());
@@ -200,25 +198,26 @@ TEST(Actor, LinkedActorCrashTakesLinkedProcessDown) {
 
 TEST(Actor, LinksAndMonitorsFromAnActor) {
   otp::testkit tk;
-  watcher::got.clear();
+  actor_test::watcher::got.clear();
   auto target = tk.spawn(exit_with_first_message);
   ref tag;
-  auto w = tk.spawn_actor<watcher>(target, &tag);
+  auto w = tk.spawn_actor<actor_test::watcher>(target, &tag);
   tk.run_until_idle();
   EXPECT_EQ(tk.info(w)->links, std::vector<pid>{target});
   EXPECT_EQ(tk.info(target)->monitored_by, std::vector<pid>{w});
   tk.send(target, "bye"_a);
   tk.run_until_idle();
   EXPECT_TRUE(tk.is_alive(w));
-  EXPECT_EQ(watcher::got, (std::vector<term>{exit_msg(target, "bye"_a),
-                                             down_msg(tag, target, "bye"_a)}));
-  watcher::got.clear();
+  EXPECT_EQ(actor_test::watcher::got,
+            (std::vector<term>{exit_msg(target, "bye"_a),
+                               down_msg(tag, target, "bye"_a)}));
+  actor_test::watcher::got.clear();
 }
 
 TEST(Actor, MonitoredActorGivesDown) {
   otp::testkit tk;
   std::vector<term> log;
-  auto a = tk.spawn_actor<commanded>(&log);
+  auto a = tk.spawn_actor<actor_test::commanded>(&log);
   ref tag;
   auto w = tk.spawn([a, &tag](otp::process& self) -> otp::task<> {
     tag = self.monitor(a);
@@ -233,15 +232,16 @@ TEST(Actor, MonitoredActorGivesDown) {
 TEST(Actor, InitialCallNamesTheActorType) {
   otp::testkit tk;
   std::vector<term> log;
-  auto a = tk.spawn_actor<recorder>(&log);
-  EXPECT_NE(tk.info(a)->initial_call.find("recorder"), std::string::npos)
+  auto a = tk.spawn_actor<actor_test::recorder>(&log);
+  EXPECT_NE(tk.info(a)->initial_call.find("actor_test::recorder"),
+            std::string::npos)
       << tk.info(a)->initial_call;
 }
 
 TEST(Actor, ABusyActorYieldsToOthers) {
   otp::testkit tk;
   std::vector<term> log;
-  auto busy = tk.spawn_actor<recorder>(&log);
+  auto busy = tk.spawn_actor<actor_test::recorder>(&log);
   for (int i = 0; i < 5000; ++i)
     tk.send(busy, i);
   std::size_t seen = 0;

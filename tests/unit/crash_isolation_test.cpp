@@ -3,9 +3,8 @@
 // a reason naming the exception's type and message; everyone linked to or
 // monitoring it is told exactly once; the runtime goes on.
 
-#include "sigtest.hpp"
-
 #include "otp/actor.hpp"
+#include "sigtest.hpp"
 
 #include <map>
 #include <set>
@@ -38,13 +37,11 @@ otp::task<int> failing_helper(otp::process& self) {
 
 } // namespace crash_isolation_test
 
-using namespace crash_isolation_test;
-
 TEST(CrashIsolation, ExceptionEndsOnlyTheThrower) {
   otp::testkit tk;
   auto bystander = tk.spawn(idle);
   auto probe = tk.spawn_probe();
-  auto thrower = tk.spawn(throws_on_message);
+  auto thrower = tk.spawn(crash_isolation_test::throws_on_message);
   tk.run_until_idle();
   tk.send(thrower, "go"_a);
   tk.run_until_idle();
@@ -63,7 +60,7 @@ TEST(CrashIsolation, ExceptionEndsOnlyTheThrower) {
 
 TEST(CrashIsolation, ReasonIsATupleOfAtomTypeAndMessage) {
   otp::testkit tk;
-  auto thrower = tk.spawn(throws_on_message);
+  auto thrower = tk.spawn(crash_isolation_test::throws_on_message);
   tk.send(thrower, "go"_a);
   tk.run_until_idle();
   auto reason = tk.exit_reason(thrower);
@@ -78,7 +75,7 @@ TEST(CrashIsolation, ReasonIsATupleOfAtomTypeAndMessage) {
 TEST(CrashIsolation, ExceptionFromANestedTaskEndsTheProcess) {
   otp::testkit tk;
   auto p = tk.spawn([](otp::process& self) -> otp::task<> {
-    co_await failing_helper(self);
+    co_await crash_isolation_test::failing_helper(self);
   });
   tk.run_until_idle();
   tk.send(p, "go"_a);
@@ -93,7 +90,7 @@ TEST(CrashIsolation, ExceptionCaughtInProcessCodeDoesNotEndIt) {
   bool caught = false;
   auto p = tk.spawn([&caught](otp::process& self) -> otp::task<> {
     try {
-      co_await failing_helper(self);
+      co_await crash_isolation_test::failing_helper(self);
     } catch (const std::out_of_range&) {
       caught = true;
     }
@@ -159,7 +156,8 @@ TEST(CrashIsolation, ManySimultaneousCrashesTellEveryPartnerExactlyOnce) {
   auto owner = tk.spawn([&children, &tags](otp::process& self) -> otp::task<> {
     self.trap_exit(true);
     for (int i = 0; i < n; ++i) {
-      children.push_back(self.spawn_link(throws_on_message));
+      children.push_back(
+          self.spawn_link(crash_isolation_test::throws_on_message));
       tags.push_back(self.monitor(children.back()));
     }
     co_await self.receive(nothing);

@@ -30,12 +30,10 @@ pid dead_pid(otp::testkit& tk) {
 
 } // namespace link_test
 
-using namespace link_test;
-
 TEST(Link, IsVisibleOnBothSides) {
   otp::testkit tk;
   auto b = tk.spawn(idle);
-  auto a = spawn_linker(tk, b);
+  auto a = link_test::spawn_linker(tk, b);
   tk.run_until_idle();
   EXPECT_EQ(tk.info(a)->links, std::vector<pid>{b});
   EXPECT_EQ(tk.info(b)->links, std::vector<pid>{a});
@@ -44,7 +42,7 @@ TEST(Link, IsVisibleOnBothSides) {
 TEST(Link, LinkerDeathReachesTheLinked) {
   otp::testkit tk;
   auto b = tk.spawn(idle);
-  auto a = spawn_linker(tk, b);
+  auto a = link_test::spawn_linker(tk, b);
   tk.run_until_idle();
   tk.inject_exit(a, "boom"_a);
   tk.run_until_idle();
@@ -54,7 +52,7 @@ TEST(Link, LinkerDeathReachesTheLinked) {
 TEST(Link, LinkedDeathReachesTheLinker) {
   otp::testkit tk;
   auto b = tk.spawn(idle);
-  auto a = spawn_linker(tk, b);
+  auto a = link_test::spawn_linker(tk, b);
   tk.run_until_idle();
   tk.inject_exit(b, "boom"_a);
   tk.run_until_idle();
@@ -127,7 +125,7 @@ TEST(Link, ToDeadPidWhileTrappingGivesNoprocExitMessage) {
   // erl: with trap_exit, link(Dead) returns true and the caller gets
   // {'EXIT', Dead, noproc}.
   otp::testkit tk;
-  auto dead = dead_pid(tk);
+  auto dead = link_test::dead_pid(tk);
   std::optional<term> got;
   auto p = tk.spawn([dead, &got](otp::process& self) -> otp::task<> {
     self.trap_exit(true);
@@ -146,7 +144,7 @@ TEST(Link, ToDeadPidWithoutTrappingEndsTheCallerWithNoproc) {
   // exception; uncaught, the process ends with {noproc, Stacktrace}). otp++
   // has no stack traces: the reason is noproc. Code after it does not run.
   otp::testkit tk;
-  auto dead = dead_pid(tk);
+  auto dead = link_test::dead_pid(tk);
   auto probe = tk.spawn_probe();
   auto p = tk.spawn([dead, probe](otp::process& self) -> otp::task<> {
     self.link(dead);
@@ -294,4 +292,29 @@ TEST(Link, SpawnLinkedChildDiesWithCrashingParent) {
   tk.run_until_idle();
   ASSERT_TRUE(tk.exit_reason(child));
   EXPECT_EQ(to_string(*tk.exit_reason(child)), boom_reason_text());
+}
+
+TEST(Link, NoprocExitComesAfterMessagesTheDeadPartnerSentFirst) {
+  // erl (trap_exit): T sends last_words to W and dies; W then links to T:
+  // W receives last_words before {'EXIT', T, noproc}. For last_words to
+  // arrive while W runs, T lives in a second testkit that W's own turn
+  // drives, standing in for a partner on another scheduler thread.
+  otp::testkit tk;
+  auto other = std::make_unique<otp::testkit>();
+  std::vector<term> got;
+  pid t;
+  tk.spawn([&other, &t, &got](otp::process& self) -> otp::task<> {
+    self.trap_exit(true);
+    t = other->spawn([to = self.self()](otp::process& tp) -> otp::task<> {
+      tp.send(to, "last_words"_a);
+      co_return;
+    });
+    other->run_until_idle(); // t sends and ends during our turn
+    self.link(t);
+    got.push_back(co_await self.receive());
+    got.push_back(co_await self.receive());
+  });
+  tk.run_until_idle();
+  EXPECT_EQ(got,
+            (std::vector<term>{"last_words"_a, exit_msg(t, atoms::noproc)}));
 }

@@ -1,9 +1,9 @@
 // Monitors (SEMANTICS.md §1, rows "monitor" and "spawn variants").
 // Expectations checked against Erlang/OTP 25 `erl`.
 
-#include "sigtest.hpp"
-
 #include "otp/local_node.hpp"
+#include "otp/scoped_mailbox.hpp"
+#include "sigtest.hpp"
 
 #include <tuple>
 
@@ -33,13 +33,11 @@ pid dead_pid(otp::testkit& tk) {
 
 } // namespace monitor_test
 
-using namespace monitor_test;
-
 TEST(Monitor, DownCarriesTheReason) {
   otp::testkit tk;
   auto target = tk.spawn(exit_with_first_message);
   ref tag;
-  auto watcher = spawn_watcher(tk, target, tag);
+  auto watcher = monitor_test::spawn_watcher(tk, target, tag);
   tk.run_until_idle();
   EXPECT_EQ(tk.info(target)->monitored_by, std::vector<pid>{watcher});
   EXPECT_EQ(tk.info(watcher)->monitors, std::vector<pid>{target});
@@ -58,8 +56,8 @@ TEST(Monitor, DownOnNormalEndAndOnCrash) {
     throw std::runtime_error("boom");
   });
   ref t1, t2;
-  auto w1 = spawn_watcher(tk, ends, t1);
-  auto w2 = spawn_watcher(tk, crashes, t2);
+  auto w1 = monitor_test::spawn_watcher(tk, ends, t1);
+  auto w2 = monitor_test::spawn_watcher(tk, crashes, t2);
   tk.run_until_idle();
   tk.send(ends, atoms::normal);
   tk.send(crashes, "go"_a);
@@ -77,7 +75,7 @@ TEST(Monitor, DoesNotLink) {
   otp::testkit tk;
   auto target = tk.spawn(exit_with_first_message);
   ref tag;
-  auto watcher = spawn_watcher(tk, target, tag);
+  auto watcher = monitor_test::spawn_watcher(tk, target, tag);
   tk.run_until_idle();
   tk.send(target, "boom"_a);
   tk.run_until_idle();
@@ -89,7 +87,7 @@ TEST(Monitor, DeadTargetGivesImmediateNoprocDown) {
   // erl: monitor(process, Dead) -> {'DOWN', Ref, process, Dead, noproc},
   // already in the mailbox when monitor returns.
   otp::testkit tk;
-  auto dead = dead_pid(tk);
+  auto dead = monitor_test::dead_pid(tk);
   ref tag;
   std::optional<term> got;
   tk.spawn([dead, &tag, &got](otp::process& self) -> otp::task<> {
@@ -117,8 +115,8 @@ TEST(Monitor, ByRegisteredNameNamesTheNameInDown) {
   tk.send(target, "bye"_a);
   tk.run_until_idle();
   EXPECT_EQ(tk.mailbox(watcher),
-            (std::vector<term>{down_msg(
-                tag, term{"gname"_a, otp::local_node()}, "bye"_a)}));
+            (std::vector<term>{
+                down_msg(tag, term{"gname"_a, otp::local_node()}, "bye"_a)}));
   EXPECT_EQ(otp::local_node(), atoms::nonode);
 }
 
@@ -134,8 +132,8 @@ TEST(Monitor, ByUnregisteredNameGivesImmediateNoprocDown) {
     co_await self.receive(nothing);
   });
   tk.run_until_idle();
-  EXPECT_EQ(got, down_msg(tag, term{"nosuchname"_a, atoms::nonode},
-                          atoms::noproc));
+  EXPECT_EQ(got,
+            down_msg(tag, term{"nosuchname"_a, atoms::nonode}, atoms::noproc));
 }
 
 TEST(Monitor, EachCallMakesANewRefAndItsOwnDown) {
@@ -164,12 +162,12 @@ TEST(Monitor, DemonitorStopsIt) {
   otp::testkit tk;
   auto target = tk.spawn(exit_with_first_message);
   std::optional<bool> was_active;
-  auto watcher = tk.spawn([target, &was_active](otp::process& self)
-                              -> otp::task<> {
-    auto tag = self.monitor(target);
-    was_active = self.demonitor(tag);
-    co_await self.receive(nothing);
-  });
+  auto watcher =
+      tk.spawn([target, &was_active](otp::process& self) -> otp::task<> {
+        auto tag = self.monitor(target);
+        was_active = self.demonitor(tag);
+        co_await self.receive(nothing);
+      });
   tk.run_until_idle();
   EXPECT_EQ(was_active, true);
   EXPECT_TRUE(tk.info(target)->monitored_by.empty());
@@ -191,27 +189,30 @@ TEST(Monitor, DemonitorOfUnknownRefReportsInactive) {
   EXPECT_EQ(result, false);
 }
 
-TEST(Monitor, DemonitorAfterADownWasTakenLeavesItInTheMailbox) {
-  // The watcher yields while the target dies: when it runs again it takes
-  // its signals first, so the DOWN is already a message and demonitor (no
-  // flush) leaves it there. erl does the same: with `T ! boom,
-  // erlang:yield(), demonitor(Tag)` process_info(self(), messages) still
-  // shows the 'DOWN' (OTP 25).
+TEST(Monitor, DemonitorDropsADownStillInTransit) {
+  // Once demonitor returns, no DOWN for it is placed in the mailbox (erl
+  // docs for demonitor/1). A scoped_mailbox takes signals only when it
+  // receives, so the target's DOWN is surely still on its way here.
   otp::testkit tk;
   auto target = tk.spawn(exit_with_first_message);
-  auto watcher = tk.spawn([target](otp::process& self) -> otp::task<> {
-    auto tag = self.monitor(target);
-    co_await self.receive(equals("go"_a));
-    self.send(target, "boom"_a);
-    co_await self.yield(); // the target dies meanwhile
-    self.demonitor(tag);
-    co_await self.receive(nothing);
-  });
   tk.run_until_idle();
-  tk.send(watcher, "go"_a);
+  otp::scoped_mailbox me{tk};
+  auto tag = me.monitor(target);
+  tk.send(target, "boom"_a);
   tk.run_until_idle();
-  EXPECT_EQ(tk.exit_reason(target), term{"boom"_a});
-  EXPECT_EQ(count_downs(tk.mailbox(watcher)), 1u);
+  ASSERT_EQ(tk.exit_reason(target), term{"boom"_a});
+  EXPECT_TRUE(me.demonitor(tag, otp::flush)); // it had not fired here yet
+  EXPECT_EQ(me.receive(0ms), std::nullopt);   // polls: never blocks
+}
+
+TEST(Monitor, ScopedMailboxGetsDown) {
+  otp::testkit tk;
+  auto target = tk.spawn(exit_with_first_message);
+  otp::scoped_mailbox me{tk};
+  auto tag = me.monitor(target);
+  tk.send(target, "boom"_a);
+  tk.run_until_idle();
+  EXPECT_EQ(me.receive(0ms), down_msg(tag, target, "boom"_a));
 }
 
 namespace monitor_test {
@@ -241,7 +242,8 @@ TEST(Monitor, DemonitorWithFlushRemovesADownAlreadyInTheMailbox) {
   auto target = tk.spawn(exit_with_first_message);
   std::optional<bool> result;
   std::vector<term> left;
-  auto watcher = tk.spawn(flush_watcher{target, true, &result, &left});
+  auto watcher =
+      tk.spawn(monitor_test::flush_watcher{target, true, &result, &left});
   tk.run_until_idle();
   tk.send(watcher, "other"_a);
   tk.send(target, "boom"_a);
@@ -260,7 +262,8 @@ TEST(Monitor, DemonitorWithoutFlushLeavesADownAlreadyInTheMailbox) {
   auto target = tk.spawn(exit_with_first_message);
   std::optional<bool> result;
   std::vector<term> left;
-  auto watcher = tk.spawn(flush_watcher{target, false, &result, &left});
+  auto watcher =
+      tk.spawn(monitor_test::flush_watcher{target, false, &result, &left});
   tk.run_until_idle();
   tk.send(watcher, "other"_a);
   tk.send(target, "boom"_a);
@@ -276,7 +279,7 @@ TEST(Monitor, DemonitorWithoutFlushLeavesADownAlreadyInTheMailbox) {
 TEST(Monitor, DemonitorWithFlushOfNoprocDown) {
   // The immediate noproc DOWN of a dead target is flushed too.
   otp::testkit tk;
-  auto dead = dead_pid(tk);
+  auto dead = monitor_test::dead_pid(tk);
   std::optional<term> got;
   tk.spawn([dead, &got](otp::process& self) -> otp::task<> {
     auto tag = self.monitor(dead);
@@ -335,11 +338,30 @@ TEST(Monitor, MessagesSentBeforeDeathArriveBeforeTheDown) {
     self.send(watcher, "last_words"_a);
     self.exit("bye"_a);
   });
-  watcher = spawn_watcher(tk, target, tag);
+  watcher = monitor_test::spawn_watcher(tk, target, tag);
   tk.run_until_idle();
   tk.send(target, "go"_a);
   tk.run_until_idle();
-  EXPECT_EQ(tk.mailbox(watcher),
-            (std::vector<term>{"last_words"_a,
-                               down_msg(tag, target, "bye"_a)}));
+  EXPECT_EQ(
+      tk.mailbox(watcher),
+      (std::vector<term>{"last_words"_a, down_msg(tag, target, "bye"_a)}));
+}
+
+TEST(Monitor, NoprocDownComesAfterMessagesTheDeadTargetSentFirst) {
+  // erl: T sends last_words to W and dies; W then monitors T: W receives
+  // last_words before the noproc DOWN (signals from one process to another
+  // keep their order, the DOWN on the dead target's behalf included).
+  // A scoped_mailbox takes signals only when it receives, so last_words is
+  // surely still on its way when monitor finds the target dead.
+  otp::testkit tk;
+  otp::scoped_mailbox me{tk};
+  auto target = tk.spawn([to = me.self()](otp::process& self) -> otp::task<> {
+    self.send(to, "last_words"_a);
+    co_return;
+  });
+  tk.run_until_idle();
+  ASSERT_FALSE(tk.is_alive(target));
+  auto tag = me.monitor(target);
+  EXPECT_EQ(me.receive(0ms), term{"last_words"_a});
+  EXPECT_EQ(me.receive(0ms), down_msg(tag, target, atoms::noproc));
 }

@@ -27,12 +27,10 @@ bool is_tagged(const term& m, otp::atom tag) {
 
 } // namespace receive_test
 
-using namespace receive_test;
-
 TEST(Receive, TakesMessagesInArrivalOrder) {
   otp::testkit tk;
   std::vector<term> got;
-  auto p = tk.spawn(recorder{&got});
+  auto p = tk.spawn(receive_test::recorder{&got});
   for (int i = 0; i < 5; ++i)
     tk.send(p, i);
   tk.run_until_idle();
@@ -63,7 +61,7 @@ TEST(Receive, SelectiveReceiveWaitsForALaterMatch) {
   std::vector<term> got;
   auto p = tk.spawn([&got](otp::process& self) -> otp::task<> {
     got.push_back(co_await self.receive(
-        [](const term& m) { return is_tagged(m, "reply"_a); }));
+        [](const term& m) { return receive_test::is_tagged(m, "reply"_a); }));
     got.push_back(co_await self.receive());
   });
   tk.send(p, "noise"_a);
@@ -182,9 +180,9 @@ TEST(Receive, ZeroTimeoutPolls) {
   tk.run_until_idle();
   EXPECT_EQ(tk.pending_timers(), 0u);
   EXPECT_EQ(tk.now_ms(), 0u);
-  EXPECT_EQ(results, (std::vector<std::optional<term>>{
-                         std::nullopt, term{"y"_a}, std::nullopt,
-                         std::nullopt}));
+  EXPECT_EQ(results,
+            (std::vector<std::optional<term>>{std::nullopt, term{"y"_a},
+                                              std::nullopt, std::nullopt}));
   EXPECT_EQ(tk.exit_reason(p), term{atoms::normal});
 }
 
@@ -220,7 +218,7 @@ TEST(Receive, OrderPerSenderPairIsKept) {
   // Two senders interleaving: each one's messages arrive in its order.
   otp::testkit tk;
   std::vector<term> got;
-  auto r = tk.spawn(recorder{&got});
+  auto r = tk.spawn(receive_test::recorder{&got});
   auto sender = [r](otp::process& self, otp::atom name) -> otp::task<> {
     for (int i = 0; i < 100; ++i) {
       self.send(r, term{name, i});
@@ -282,7 +280,7 @@ TEST(Receive, BusyReceiverDoesNotStarveOthers) {
   std::vector<term> got;
   bool other_ran = false;
   std::size_t consumed_when_other_ran = 0;
-  auto busy = tk.spawn(recorder{&got});
+  auto busy = tk.spawn(receive_test::recorder{&got});
   for (int i = 0; i < 5000; ++i)
     tk.send(busy, i);
   tk.spawn([&](otp::process&) -> otp::task<> {

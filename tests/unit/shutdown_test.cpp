@@ -1,9 +1,8 @@
 // Runtime shutdown: every live process ends with reason `shutdown`,
 // untrappably, and its links and monitors fire as on any other death.
 
-#include "sigtest.hpp"
-
 #include "otp/actor.hpp"
+#include "sigtest.hpp"
 
 #include <map>
 
@@ -44,8 +43,6 @@ std::map<pid, term> reasons(const otp::testkit& tk) {
 
 } // namespace shutdown_test
 
-using namespace shutdown_test;
-
 TEST(Shutdown, EveryLiveProcessEndsWithShutdown) {
   otp::testkit tk;
   bool actor_destroyed = false;
@@ -53,27 +50,24 @@ TEST(Shutdown, EveryLiveProcessEndsWithShutdown) {
   std::vector<pid> live;
   live.push_back(tk.spawn(idle));          // waiting
   live.push_back(tk.spawn(idle_trapping)); // trapping exits
-  live.push_back(tk.spawn([&frames_destroyed](otp::process& self)
-                              -> otp::task<> {
-    frame_guard guard{&frames_destroyed};
-    co_await self.receive(30s); // waiting on a timer
-  }));
-  live.push_back(tk.spawn_actor<quiet_actor>(&actor_destroyed));
+  live.push_back(
+      tk.spawn([&frames_destroyed](otp::process& self) -> otp::task<> {
+        shutdown_test::frame_guard guard{&frames_destroyed};
+        co_await self.receive(30s); // waiting on a timer
+      }));
+  live.push_back(tk.spawn_actor<shutdown_test::quiet_actor>(&actor_destroyed));
   live.push_back(tk.spawn_probe(true));
   tk.run_until_idle();
-  // Always runnable: run_until_idle would never return from here on.
-  live.push_back(tk.spawn([](otp::process& self) -> otp::task<> {
-    for (;;)
-      co_await self.yield();
-  }));
-  tk.run_once();
+  live.push_back(tk.spawn(idle));
+  tk.run_until_idle();
+  tk.send(live.back(), "wake"_a); // woken, queued to run, not run yet
   live.push_back(tk.spawn(idle)); // spawned, never run
   for (auto& p : live)
     ASSERT_TRUE(tk.is_alive(p));
 
   tk.shutdown();
 
-  auto r = reasons(tk);
+  auto r = shutdown_test::reasons(tk);
   for (auto& p : live) {
     EXPECT_FALSE(tk.is_alive(p));
     ASSERT_TRUE(r.contains(p)) << to_string(p);
@@ -108,7 +102,7 @@ TEST(Shutdown, LinkedAndMonitoringProcessesAllEndWithShutdown) {
   tk.run_until_idle();
   ASSERT_EQ(all.size(), 21u);
   tk.shutdown();
-  auto r = reasons(tk);
+  auto r = shutdown_test::reasons(tk);
   for (auto& p : all)
     EXPECT_EQ(r[p], term{atoms::shutdown}) << to_string(p);
 }
@@ -123,13 +117,13 @@ TEST(Shutdown, LinksAndMonitorsFireTowardsProcessesOutsideTheRuntime) {
   auto monitored = tk->spawn(idle_trapping);
   tk->run_until_idle();
   ref tag;
-  auto observer = outside.spawn([linked, monitored, &tag](otp::process& self)
-                                    -> otp::task<> {
-    self.trap_exit(true);
-    self.link(linked);
-    tag = self.monitor(monitored);
-    co_await self.receive(nothing);
-  });
+  auto observer = outside.spawn(
+      [linked, monitored, &tag](otp::process& self) -> otp::task<> {
+        self.trap_exit(true);
+        self.link(linked);
+        tag = self.monitor(monitored);
+        co_await self.receive(nothing);
+      });
   outside.run_until_idle();
   tk->run_until_idle();
   ASSERT_EQ(tk->info(linked)->links, std::vector<pid>{observer});
@@ -150,7 +144,7 @@ TEST(Shutdown, IsIdempotentAndRuntimeDestructionShutsDown) {
   bool destroyed = false;
   {
     otp::testkit tk;
-    tk.spawn_actor<quiet_actor>(&destroyed);
+    tk.spawn_actor<shutdown_test::quiet_actor>(&destroyed);
     tk.run_until_idle();
     tk.shutdown();
     ASSERT_TRUE(destroyed);
@@ -159,7 +153,7 @@ TEST(Shutdown, IsIdempotentAndRuntimeDestructionShutsDown) {
   destroyed = false;
   {
     otp::testkit tk;
-    tk.spawn_actor<quiet_actor>(&destroyed);
+    tk.spawn_actor<shutdown_test::quiet_actor>(&destroyed);
     tk.run_until_idle();
   } // the destructor shuts down
   EXPECT_TRUE(destroyed);

@@ -22,7 +22,6 @@ pid spawn_exiter(otp::testkit& tk, pid to, term reason) {
 
 } // namespace signals_exit_test
 
-using namespace signals_exit_test;
 using namespace sigtest;
 
 // -- not trapping -------------------------------------------------------------
@@ -41,7 +40,7 @@ TEST(SignalsExit, NormalFromAnotherProcessIsIgnoredByNonTrapper) {
   otp::testkit tk;
   auto p = tk.spawn(idle);
   tk.run_until_idle();
-  spawn_exiter(tk, p, atoms::normal);
+  signals_exit_test::spawn_exiter(tk, p, atoms::normal);
   tk.run_until_idle();
   EXPECT_TRUE(tk.is_alive(p));
   EXPECT_TRUE(tk.mailbox(p).empty());
@@ -97,7 +96,7 @@ TEST(SignalsExit, NonNormalReasonKillsNonTrapper) {
   auto b = tk.spawn(idle);
   tk.run_until_idle();
   tk.inject_exit(a, "boom"_a);
-  spawn_exiter(tk, b, term{"shutdown"_a, "why"_a});
+  signals_exit_test::spawn_exiter(tk, b, term{"shutdown"_a, "why"_a});
   tk.run_until_idle();
   EXPECT_EQ(tk.exit_reason(a), term{"boom"_a});
   EXPECT_EQ(tk.exit_reason(b), (term{atoms::shutdown, "why"_a}));
@@ -107,7 +106,7 @@ TEST(SignalsExit, KillEndsNonTrapperWithKilled) {
   otp::testkit tk;
   auto p = tk.spawn(idle);
   tk.run_until_idle();
-  spawn_exiter(tk, p, atoms::kill);
+  signals_exit_test::spawn_exiter(tk, p, atoms::kill);
   tk.run_until_idle();
   EXPECT_EQ(tk.exit_reason(p), term{atoms::killed});
 }
@@ -121,7 +120,7 @@ TEST(SignalsExit, KillIsUntrappable) {
   auto from_process = tk.spawn(idle_trapping);
   tk.run_until_idle();
   tk.inject_exit(from_outside, atoms::kill);
-  spawn_exiter(tk, from_process, atoms::kill);
+  signals_exit_test::spawn_exiter(tk, from_process, atoms::kill);
   tk.run_until_idle();
   EXPECT_EQ(tk.exit_reason(from_outside), term{atoms::killed});
   EXPECT_EQ(tk.exit_reason(from_process), term{atoms::killed});
@@ -197,7 +196,8 @@ TEST(SignalsExit, TurningTrappingOffRestoresDefaultHandling) {
   EXPECT_EQ(tk.exit_reason(p), term{"boom"_a});
 }
 
-// -- through links --------------------------------------------------------------
+// -- through links
+// --------------------------------------------------------------
 
 TEST(SignalsExit, LinkedDeathPropagatesTheReason) {
   otp::testkit tk;
@@ -242,9 +242,8 @@ TEST(SignalsExit, TrapperHearsOfLinkedDeathIncludingNormal) {
   tk.send(b, "boom"_a);
   tk.run_until_idle();
   EXPECT_TRUE(tk.is_alive(parent));
-  EXPECT_EQ(tk.mailbox(parent),
-            (std::vector<term>{exit_msg(a, atoms::normal),
-                               exit_msg(b, "boom"_a)}));
+  EXPECT_EQ(tk.mailbox(parent), (std::vector<term>{exit_msg(a, atoms::normal),
+                                                   exit_msg(b, "boom"_a)}));
 }
 
 TEST(SignalsExit, LinkedDeathWithKillPropagatesKillToNonTrapper) {
@@ -337,6 +336,13 @@ TEST(SignalsExit, OrdinaryExitSignalDoesNotNeedALink) {
   });
   tk.run_until_idle();
   EXPECT_EQ(tk.exit_reason(child), term{"boom"_a});
-  EXPECT_EQ(tk.mailbox(parent),
-            (std::vector<term>{exit_msg(child, "boom"_a)}));
+  EXPECT_EQ(tk.mailbox(parent), (std::vector<term>{exit_msg(child, "boom"_a)}));
+}
+
+TEST(SignalsExit, NoconnectionWhenThePartnersNodeGoesAway) {
+  // SEMANTICS.md: links and monitors to a process on a node that goes away
+  // fire with reason noconnection. There is no distribution layer yet:
+  // signals to remote pids are dropped (and a monitor of one gives an
+  // immediate noproc DOWN).
+  GTEST_SKIP() << "no distribution layer: remote pids cannot be reached";
 }

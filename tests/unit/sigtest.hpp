@@ -8,9 +8,8 @@
 
 #include "otp/testkit.hpp"
 
-#include <gtest/gtest.h>
-
 #include <algorithm>
+#include <gtest/gtest.h>
 #include <ostream>
 #include <stdexcept>
 #include <string>
@@ -18,8 +17,12 @@
 
 namespace otp {
 // Readable gtest failure messages for terms and pids (found by ADL).
-inline void PrintTo(const term& t, std::ostream* os) { *os << to_string(t); }
-inline void PrintTo(const pid& p, std::ostream* os) { *os << to_string(p); }
+inline void PrintTo(const term& t, std::ostream* os) {
+  *os << to_string(t);
+}
+inline void PrintTo(const pid& p, std::ostream* os) {
+  *os << to_string(p);
+}
 } // namespace otp
 
 namespace sigtest {
@@ -61,7 +64,9 @@ inline auto down_of(ref tag) {
 
 /// Matches nothing: a receive with it waits forever (or until its timeout)
 /// while every arriving message is taken into the mailbox.
-inline bool nothing(const term&) { return false; }
+inline bool nothing(const term&) {
+  return false;
+}
 
 template <class Pred>
 std::size_t count(const std::vector<term>& v, Pred pred) {

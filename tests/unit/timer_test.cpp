@@ -27,12 +27,10 @@ pid run_in_process(otp::testkit& tk, F f) {
 
 } // namespace timer_test
 
-using namespace timer_test;
-
 TEST(Timer, SendAfterDeliversWhenTheDelayHasPassed) {
   otp::testkit tk;
   auto probe = tk.spawn_probe();
-  run_in_process(tk, [probe](otp::process& self) {
+  timer_test::run_in_process(tk, [probe](otp::process& self) {
     self.send_after(100ms, probe, "ding"_a);
   });
   tk.run_until_idle();
@@ -47,7 +45,7 @@ TEST(Timer, SendAfterDeliversWhenTheDelayHasPassed) {
 TEST(Timer, TimersFireInDeadlineOrder) {
   otp::testkit tk;
   auto probe = tk.spawn_probe();
-  run_in_process(tk, [probe](otp::process& self) {
+  timer_test::run_in_process(tk, [probe](otp::process& self) {
     self.send_after(30ms, probe, 3);
     self.send_after(10ms, probe, 1);
     self.send_after(20ms, probe, 2);
@@ -62,7 +60,7 @@ TEST(Timer, SendAfterToANameLooksItUpWhenFiring) {
   // that name then: the message is dropped, no error.
   otp::testkit tk;
   auto probe = tk.spawn_probe();
-  run_in_process(tk, [](otp::process& self) {
+  timer_test::run_in_process(tk, [](otp::process& self) {
     self.send_after(10ms, "timer_dest"_a, "early"_a);
     self.send_after(20ms, "timer_dest"_a, "late"_a);
   });
@@ -77,7 +75,7 @@ TEST(Timer, StartTimerDeliversTimeoutTuple) {
   otp::testkit tk;
   auto probe = tk.spawn_probe();
   ref tag;
-  run_in_process(tk, [probe, &tag](otp::process& self) {
+  timer_test::run_in_process(tk, [probe, &tag](otp::process& self) {
     tag = self.start_timer(50ms, probe, "tick"_a);
   });
   tk.run_until_idle();
@@ -90,7 +88,7 @@ TEST(Timer, EachTimerHasItsOwnRef) {
   otp::testkit tk;
   auto probe = tk.spawn_probe();
   ref a, b;
-  run_in_process(tk, [probe, &a, &b](otp::process& self) {
+  timer_test::run_in_process(tk, [probe, &a, &b](otp::process& self) {
     a = self.start_timer(10ms, probe, "x"_a);
     b = self.start_timer(10ms, probe, "x"_a);
   });

@@ -135,7 +135,9 @@ public:
   // -- any thread -------------------------------------------------------------
 
   [[nodiscard]] bool is_alive() const noexcept {
-    return alive_.load(std::memory_order_acquire);
+    // seq_cst (a plain load on x86): the registry pairs it with `name`
+    // (see runtime_core::register_name).
+    return alive_.load(std::memory_order_seq_cst);
   }
   /// The registered name's atom index, or 0 for none. Registry only writes.
   std::atomic<std::uint32_t> name{0};
