@@ -4,6 +4,7 @@
 // monitoring it is told exactly once; the runtime goes on.
 
 #include "otp/actor.hpp"
+#include "otp/logger.hpp"
 #include "sigtest.hpp"
 
 #include <map>
@@ -147,6 +148,13 @@ TEST(CrashIsolation, ThrowingReceivePatternEndsOnlyThatProcess) {
 
 TEST(CrashIsolation, ManySimultaneousCrashesTellEveryPartnerExactlyOnce) {
   constexpr int n = 10'000;
+  // 10,000 crash reports are not the story here: keep them off stderr.
+  auto level = otp::logger::level();
+  otp::logger::set_level(otp::log_level::none);
+  struct restore {
+    otp::log_level level;
+    ~restore() { otp::logger::set_level(level); }
+  } restore_level{level};
   otp::testkit tk;
   std::vector<pid> children;
   std::vector<ref> tags;
