@@ -187,8 +187,5 @@ TEST(Registry, SendToNameOfDeadProcessFailsWithBadarg) {
   EXPECT_EQ(r.error(), otp::errc::badarg);
 }
 
-TEST(Registry, ViaAndGlobalRegistriesArePluggable) {
-  // SEMANTICS.md: {via, Module, Name} and {global, Name} name registries
-  // are pluggable. The runtime API has only local atom names.
-  GTEST_SKIP() << "no {via, Module, Name} / {global, Name} registry API yet";
-}
+// {via, Module, Name} registries: tests/unit/via_registry_test.cpp.
+// {global, Name} comes with the distribution layer.
