@@ -524,6 +524,7 @@ void process_base::terminate() noexcept {
   // seq_cst: ordered before drop_name's load of `name` (see
   // runtime_core::register_name).
   alive_.store(false, std::memory_order_seq_cst);
+  rt_.count_exit();
   signal* rest = inbox_.close();
   rt_.drop_name(*this);
 

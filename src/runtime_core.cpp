@@ -19,15 +19,18 @@ void runtime_core::add(process_base* p) noexcept {
   p->table_index = table_.add(p);
 }
 
+void runtime_core::count_exit() noexcept {
+  if (live_.fetch_sub(1, std::memory_order_acq_rel) == 1 && shutting_down()) {
+    std::lock_guard lock{exited_mutex_};
+    all_exited_.notify_all();
+  }
+}
+
 void runtime_core::remove(process_base* p, const term& reason) noexcept {
   table_.remove(p->table_index, p);
   if (exit_observer) {
     auto self = p->self();
     exit_observer(self, reason);
-  }
-  if (live_.fetch_sub(1, std::memory_order_acq_rel) == 1 && shutting_down()) {
-    std::lock_guard lock{exited_mutex_};
-    all_exited_.notify_all();
   }
   p->release(); // the runtime's own reference, taken at spawn
 }

@@ -38,6 +38,11 @@ public:
     return next_number_.fetch_add(1, std::memory_order_relaxed);
   }
   void add(process_base* p) noexcept;
+  /// A process stopped being alive (before its links and monitors fire,
+  /// so a partner told of its end never counts it). Shutdown waits for the
+  /// count to reach zero; the workers still finish their turn before they
+  /// are joined.
+  void count_exit() noexcept;
   /// The process has exited: drops it from the table and releases the
   /// runtime's reference. Called once per process, by itself.
   void remove(process_base* p, const term& reason) noexcept;
