@@ -3,15 +3,14 @@
 // one line: RESULT otp++ <workload> <value> <unit>.
 //
 //   otp_bench <workload|all> [N]
-#include <otp/otp.hpp>
-
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <algorithm>
 #include <functional>
 #include <map>
+#include <otp/otp.hpp>
 #include <random>
 #include <set>
 #include <string>
@@ -62,9 +61,12 @@ term wait_for(otp::scoped_mailbox& me) {
   return *m;
 }
 
-// -- spawn_exit ------------------------------------------------------------------
+// -- spawn_exit
+// ------------------------------------------------------------------
 
-otp::task<> exits_at_once(otp::process&) { co_return; }
+otp::task<> exits_at_once(otp::process&) {
+  co_return;
+}
 
 otp::task<> spawner(otp::process& self, long n, otp::pid report_to) {
   for (long i = 0; i < n; ++i)
@@ -83,9 +85,12 @@ void spawn_exit(long n) {
   report("spawn_exit", elapsed_ns(t0) / static_cast<double>(n), "ns/proc");
 }
 
-// -- idle_memory -----------------------------------------------------------------
+// -- idle_memory
+// -----------------------------------------------------------------
 
-otp::task<> idle(otp::process& self) { (void)co_await self.receive(); }
+otp::task<> idle(otp::process& self) {
+  (void)co_await self.receive();
+}
 
 void idle_memory(long n) {
   otp::runtime rt{{.workers = workers_option()}};
@@ -99,7 +104,8 @@ void idle_memory(long n) {
          "B/proc");
 }
 
-// -- ping_pong -------------------------------------------------------------------
+// -- ping_pong
+// -------------------------------------------------------------------
 
 otp::task<> ponger(otp::process& self) {
   for (;;) {
@@ -130,7 +136,8 @@ void ping_pong(long n) {
   report("ping_pong", elapsed_ns(t0) / static_cast<double>(n), "ns/op");
 }
 
-// -- send_throughput --------------------------------------------------------------
+// -- send_throughput
+// --------------------------------------------------------------
 
 otp::task<> counter(otp::process& self) {
   long count = 0;
@@ -164,11 +171,11 @@ void send_throughput(long n) {
                  static_cast<long long>(count.as_int()), n);
     std::exit(1);
   }
-  report("send_throughput", elapsed_ns(t0) / static_cast<double>(n),
-         "ns/msg");
+  report("send_throughput", elapsed_ns(t0) / static_cast<double>(n), "ns/msg");
 }
 
-// -- skynet ----------------------------------------------------------------------
+// -- skynet
+// ----------------------------------------------------------------------
 
 otp::task<> skynet_node(otp::process& self, otp::pid parent, long num,
                         long size) {
@@ -202,7 +209,8 @@ void skynet(long n) {
   report("skynet", ms, "ms");
 }
 
-// -- timers ----------------------------------------------------------------------
+// -- timers
+// ----------------------------------------------------------------------
 
 otp::task<> sleeper(otp::process& self, long ms, otp::pid parent) {
   (void)co_await self.receive([](const term&) { return false; },
@@ -251,8 +259,9 @@ int main(int argc, char** argv) {
       if (name != "idle_memory") {
         warming_up = true;
         // skynet's N must stay a power of ten.
-        w.first(name == "skynet" ? std::max(10L, count / 10)
-                                 : std::min(100'000L, std::max(1L, count / 10)));
+        w.first(name == "skynet"
+                    ? std::max(10L, count / 10)
+                    : std::min(100'000L, std::max(1L, count / 10)));
         warming_up = false;
       }
       w.first(count);

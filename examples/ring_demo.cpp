@@ -2,12 +2,11 @@
 // killed and the link and monitor fallout is shown, with timings.
 //
 //   build/release/examples/ring_demo [processes] [laps]
-#include <otp/otp.hpp>
-
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <otp/otp.hpp>
 #include <string>
 #include <vector>
 
@@ -71,9 +70,9 @@ int main(int argc, char** argv) {
   for (long i = 0; i < n; ++i)
     ring.push_back(rt.spawn(ring_node));
   for (long i = 0; i < n; ++i)
-    me.send(ring[static_cast<std::size_t>(i)],
-            term{"next"_a, ring[static_cast<std::size_t>((i + 1) % n)],
-                 me.self()});
+    me.send(
+        ring[static_cast<std::size_t>(i)],
+        term{"next"_a, ring[static_cast<std::size_t>((i + 1) % n)], me.self()});
   for (long i = 0; i < n; ++i)
     if (!me.receive(30s)) {
       std::fprintf(stderr, "ring setup timed out\n");

@@ -26,13 +26,34 @@ class atom_table {
 public:
   atom_table() {
     constexpr std::array<std::string_view, atoms::seeded_count> seeds{
-        "",        "false",    "true",    "undefined",
-        "ok",      "error",    "normal",  "kill",
-        "killed",  "shutdown", "noproc",  "noconnection",
-        "EXIT",    "DOWN",     "process", "timeout",
-        "infinity", "badarg",  "nonode@nohost", "exception",
-        "nil",     "already_registered", "not_alive", "running",
-        "runnable", "waiting", "exiting", "flush"};
+        "",
+        "false",
+        "true",
+        "undefined",
+        "ok",
+        "error",
+        "normal",
+        "kill",
+        "killed",
+        "shutdown",
+        "noproc",
+        "noconnection",
+        "EXIT",
+        "DOWN",
+        "process",
+        "timeout",
+        "infinity",
+        "badarg",
+        "nonode@nohost",
+        "exception",
+        "nil",
+        "already_registered",
+        "not_alive",
+        "running",
+        "runnable",
+        "waiting",
+        "exiting",
+        "flush"};
     for (auto s : seeds)
       intern(s);
   }
@@ -102,7 +123,9 @@ bool atom::exists(std::string_view text) noexcept {
   }
 }
 
-std::string_view atom::text() const noexcept { return table().text(index_); }
+std::string_view atom::text() const noexcept {
+  return table().text(index_);
+}
 
 std::strong_ordering compare_text(atom a, atom b) noexcept {
   if (a == b)

@@ -31,8 +31,8 @@ bool coroutine_process_base::receive_ready(receive_request& r) {
   return false;
 }
 
-void coroutine_process_base::receive_suspend(receive_request& r,
-                                             std::coroutine_handle<> h) noexcept {
+void coroutine_process_base::receive_suspend(
+    receive_request& r, std::coroutine_handle<> h) noexcept {
   waiting_ = &r;
   resume_point_ = h;
   if (r.timeout_ms > 0 && !exit_pending()) {

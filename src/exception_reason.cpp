@@ -36,8 +36,7 @@ term exception_reason(std::exception_ptr e) noexcept {
       return term{atoms::exception, atom{current_type_name()},
                   std::string{x.what()}};
     } catch (...) {
-      return term{atoms::exception, atom{current_type_name()},
-                  std::string{}};
+      return term{atoms::exception, atom{current_type_name()}, std::string{}};
     }
   } catch (...) {
     // Building the reason itself failed (out of memory): still end cleanly.

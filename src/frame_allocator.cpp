@@ -11,8 +11,12 @@ void* allocate_frame(std::size_t size) {
   return pool_allocate(size);
 }
 
-void free_frame(void* p, std::size_t size) noexcept { pool_free(p, size); }
+void free_frame(void* p, std::size_t size) noexcept {
+  pool_free(p, size);
+}
 
-std::size_t last_frame_size() noexcept { return last_size; }
+std::size_t last_frame_size() noexcept {
+  return last_size;
+}
 
 } // namespace otp::detail

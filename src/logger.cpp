@@ -34,9 +34,8 @@ struct logger_state {
 logger_state& state() {
   static logger_state* s = [] {
     auto* fresh = new logger_state;
-    fresh->handlers = std::make_shared<const handler_list>(
-        handler_list{{"default", std::make_shared<stderr_handler>(),
-                      log_level::all}});
+    fresh->handlers = std::make_shared<const handler_list>(handler_list{
+        {"default", std::make_shared<stderr_handler>(), log_level::all}});
     return fresh;
   }();
   return *s;
@@ -84,8 +83,9 @@ void drop_crashed(const handler_entry& e, const char* what) {
     return true;
   });
   if (removed)
-    fmt::print(stderr, "otp::logger: handler '{}' crashed and was removed: {}\n",
-               e.id, what);
+    fmt::print(stderr,
+               "otp::logger: handler '{}' crashed and was removed: {}\n", e.id,
+               what);
 }
 
 void call_handler(const handler_entry& e, const log_event& event) {
@@ -99,8 +99,8 @@ void call_handler(const handler_entry& e, const log_event& event) {
 }
 
 constexpr std::array<std::string_view, 10> level_names{
-    "none", "emergency", "alert", "critical", "error",
-    "warning", "notice", "info", "debug", "all"};
+    "none",    "emergency", "alert", "critical", "error",
+    "warning", "notice",    "info",  "debug",    "all"};
 
 constexpr std::array<std::string_view, 12> month_names{
     "Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -228,8 +228,9 @@ log_level logger::level() {
 }
 
 std::string logger::format_event(const log_event& event) {
-  std::string out = fmt::format("={} REPORT==== {} ===", upper_name(event.level),
-                                format_time(event.time));
+  std::string out =
+      fmt::format("={} REPORT==== {} ===", upper_name(event.level),
+                  format_time(event.time));
   for (const auto& [key, value] : event.metadata)
     fmt::format_to(std::back_inserter(out), " {}={}", key, value);
   out += '\n';

@@ -4,9 +4,8 @@
 #include "otp/local_node.hpp"
 #include "runtime_core.hpp"
 
-#include <cxxabi.h>
-
 #include <cstdlib>
+#include <cxxabi.h>
 #include <exception>
 #include <memory>
 
@@ -16,7 +15,9 @@ using detail::coroutine_process_base;
 using detail::signal;
 using detail::signal_kind;
 
-pid process::self() const { return p_->self(); }
+pid process::self() const {
+  return p_->self();
+}
 
 void process::send(const pid& to, term msg) const {
   if (!to.is_local() && msg.contains_any())
@@ -40,7 +41,10 @@ expected<void, error> process::send(atom name, term msg) const {
 expected<void, error> process::send(const via& name, term msg) const {
   auto to = name.reg.whereis_name(name.name);
   if (!to)
-    return unexpected(error{errc::badarg, fmt::format("no process is registered as {} in the via registry", to_string(name.name))});
+    return unexpected(
+        error{errc::badarg,
+              fmt::format("no process is registered as {} in the via registry",
+                          to_string(name.name))});
   send(to, std::move(msg));
   return {};
 }
@@ -61,8 +65,12 @@ void process::yield_suspend(detail::process_base& p,
   static_cast<coroutine_process_base&>(p).yield_suspend(h);
 }
 
-void process::link(const pid& to) const { p_->link(to); }
-void process::unlink(const pid& to) const { p_->unlink(to); }
+void process::link(const pid& to) const {
+  p_->link(to);
+}
+void process::unlink(const pid& to) const {
+  p_->unlink(to);
+}
 
 void process::exit(const pid& to, term reason) const {
   if (to.block() == p_) {
@@ -76,7 +84,9 @@ void process::exit(const pid& to, term reason) const {
   detail::send_signal(to, s);
 }
 
-void process::exit(term reason) const { throw exit_exception{std::move(reason)}; }
+void process::exit(term reason) const {
+  throw exit_exception{std::move(reason)};
+}
 
 bool process::trap_exit(bool on) const {
   bool old = p_->trap_exit();
@@ -84,7 +94,9 @@ bool process::trap_exit(bool on) const {
   return old;
 }
 
-bool process::trap_exit() const { return p_->trap_exit(); }
+bool process::trap_exit() const {
+  return p_->trap_exit();
+}
 
 ref process::monitor(const pid& target) const {
   return p_->monitor(target, term{target});
@@ -111,11 +123,13 @@ expected<void, error> process::unregister(atom name) const {
   return p_->runtime().unregister(name);
 }
 
-pid process::whereis(atom name) const { return p_->runtime().whereis(name); }
+pid process::whereis(atom name) const {
+  return p_->runtime().whereis(name);
+}
 
 namespace {
-ref start(detail::process_base& owner, std::chrono::milliseconds delay,
-          pid to, atom name, bool wrap, term msg) {
+ref start(detail::process_base& owner, std::chrono::milliseconds delay, pid to,
+          atom name, bool wrap, term msg) {
   auto tag = ref::make();
   internal::timer_payload p;
   p.target = std::move(to);

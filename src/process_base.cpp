@@ -58,14 +58,18 @@ void process_extras::operator delete(void* p, std::size_t size) noexcept {
   pool_free(p, size);
 }
 
-process_base* current_process() noexcept { return current; }
-void set_current_process(process_base* p) noexcept { current = p; }
+process_base* current_process() noexcept {
+  return current;
+}
+void set_current_process(process_base* p) noexcept {
+  current = p;
+}
 
 process_base::process_base(runtime_core& rt, std::uint64_t number) noexcept
     : pid_block(atom{},
                 static_cast<std::uint32_t>(number & ((1U << id_bits) - 1)),
-                static_cast<std::uint32_t>(number >> id_bits),
-                local_creation(), true),
+                static_cast<std::uint32_t>(number >> id_bits), local_creation(),
+                true),
       rt_(rt) {}
 
 process_base::~process_base() {
@@ -75,7 +79,9 @@ process_base::~process_base() {
     delete std::exchange(queue_head_, queue_head_->next);
 }
 
-void process_base::destroy() noexcept { delete this; }
+void process_base::destroy() noexcept {
+  delete this;
+}
 
 process_extras& process_base::extras() {
   if (!extras_) {
@@ -125,7 +131,8 @@ void send_signal(const pid& to, signal* s) noexcept {
   delete s;
 }
 
-// -- running --------------------------------------------------------------------
+// -- running
+// --------------------------------------------------------------------
 
 void process_base::run() noexcept {
   auto* outer = current;
@@ -276,7 +283,8 @@ void process_base::handle_exit_signal(signal* s, bool linked) noexcept {
   delete s;
 }
 
-// -- the message queue ------------------------------------------------------------
+// -- the message queue
+// ------------------------------------------------------------
 
 signal* process_base::take_matching(bool (*match)(const void*, const term&),
                                     const void* pred) {
@@ -312,7 +320,8 @@ signal* process_base::pop_message() noexcept {
   return s;
 }
 
-// -- links and monitors (owner) ---------------------------------------------------
+// -- links and monitors (owner)
+// ---------------------------------------------------
 
 void process_base::link(const pid& to) {
   if (!to || to.block() == this)
@@ -486,7 +495,8 @@ ref process_base::adopt_monitor(process_base& child) {
   return tag;
 }
 
-// -- exiting ------------------------------------------------------------------------
+// -- exiting
+// ------------------------------------------------------------------------
 
 void process_base::bounce_leftovers(signal* s, const term& reason) noexcept {
   while (s) {
@@ -566,7 +576,8 @@ void process_base::terminate() noexcept {
   rt_.remove(this, reason); // may free this
 }
 
-// -- introspection ------------------------------------------------------------------
+// -- introspection
+// ------------------------------------------------------------------
 
 void process_base::fill_info(process_info& out) const {
   static constexpr atom statuses[] = {atoms::running, atoms::runnable,
@@ -578,8 +589,8 @@ void process_base::fill_info(process_info& out) const {
   out.trap_exit = trap_exit();
   out.registered_name = atom::from_index(name.load(std::memory_order_acquire));
   out.initial_call = initial_call();
-  out.memory = sizeof(*this) + user_memory() +
-               out.message_queue_len * sizeof(signal);
+  out.memory =
+      sizeof(*this) + user_memory() + out.message_queue_len * sizeof(signal);
   std::lock_guard lock{lock_};
   if (extras_) {
     extras_->links.for_each(

@@ -38,8 +38,8 @@ private:
   using chunk = std::array<std::atomic<std::uintptr_t>, chunk_size>;
 
   std::atomic<std::uintptr_t>& slot(std::uint32_t index) const noexcept {
-    return (*chunks_[index >> chunk_bits].load(std::memory_order_acquire))
-        [index & (chunk_size - 1)];
+    return (*chunks_[index >> chunk_bits].load(
+        std::memory_order_acquire))[index & (chunk_size - 1)];
   }
   std::uint32_t fresh_index();
 

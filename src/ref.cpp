@@ -5,10 +5,9 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <fmt/format.h>
 #include <random>
 #include <stdexcept>
-
-#include <fmt/format.h>
 
 namespace otp {
 namespace {
@@ -55,7 +54,9 @@ ref ref::remote(atom node, std::uint32_t creation,
   return r;
 }
 
-atom ref::node() const noexcept { return is_local() ? local_node() : node_; }
+atom ref::node() const noexcept {
+  return is_local() ? local_node() : node_;
+}
 
 std::strong_ordering operator<=>(const ref& a, const ref& b) noexcept {
   if (a.is_local() != b.is_local() || a.node_ != b.node_)
@@ -82,7 +83,8 @@ std::size_t ref::hash() const noexcept {
 }
 
 std::string to_string(const ref& r) {
-  std::string out = fmt::format("#Ref<{}", r.is_local() ? 0U : r.node().index());
+  std::string out =
+      fmt::format("#Ref<{}", r.is_local() ? 0U : r.node().index());
   auto w = r.words();
   for (auto i = w.size(); i-- > 0;)
     out += fmt::format(".{}", w[i]);

@@ -15,7 +15,9 @@ runtime::runtime(runtime_options options)
 runtime::runtime(std::unique_ptr<detail::runtime_core> core)
     : core_(std::move(core)) {}
 
-runtime::~runtime() { shutdown(); }
+runtime::~runtime() {
+  shutdown();
+}
 
 void runtime::send(const pid& to, term msg) {
   auto* s = new detail::signal;
@@ -46,18 +48,26 @@ expected<void, error> runtime::unregister(atom name) {
   return core_->unregister(name);
 }
 
-pid runtime::whereis(atom name) const { return core_->whereis(name); }
+pid runtime::whereis(atom name) const {
+  return core_->whereis(name);
+}
 
-std::vector<atom> runtime::registered() const { return core_->registered(); }
+std::vector<atom> runtime::registered() const {
+  return core_->registered();
+}
 
 bool runtime::is_alive(const pid& p) const noexcept {
   return p.is_local() &&
          static_cast<detail::process_base*>(p.block())->is_alive();
 }
 
-std::vector<pid> runtime::processes() const { return core_->processes(); }
+std::vector<pid> runtime::processes() const {
+  return core_->processes();
+}
 
-std::size_t runtime::process_count() const noexcept { return core_->live(); }
+std::size_t runtime::process_count() const noexcept {
+  return core_->live();
+}
 
 std::optional<process_info> runtime::info(const pid& p) const {
   if (!is_alive(p))
@@ -75,6 +85,8 @@ std::size_t runtime::workers() const noexcept {
   return core_->scheduler().workers();
 }
 
-void runtime::shutdown() { core_->shutdown(); }
+void runtime::shutdown() {
+  core_->shutdown();
+}
 
 } // namespace otp

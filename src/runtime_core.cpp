@@ -12,7 +12,9 @@ runtime_core::runtime_core(std::unique_ptr<internal::scheduler> sched,
   sched_->start();
 }
 
-runtime_core::~runtime_core() { shutdown(); }
+runtime_core::~runtime_core() {
+  shutdown();
+}
 
 void runtime_core::add(process_base* p) noexcept {
   live_.fetch_add(1, std::memory_order_relaxed);
@@ -83,8 +85,9 @@ expected<void, error> runtime_core::unregister(atom name) {
   std::unique_lock lock{names_mutex_};
   auto it = names_.find(name.index());
   if (it == names_.end())
-    return unexpected(error{
-        errc::badarg, fmt::format("the name '{}' is not registered", name.text())});
+    return unexpected(
+        error{errc::badarg,
+              fmt::format("the name '{}' is not registered", name.text())});
   static_cast<process_base*>(it->second.block())
       ->name.store(0, std::memory_order_release);
   names_.erase(it);
@@ -141,9 +144,8 @@ void runtime_core::shutdown() noexcept {
 
 void runtime_core::wait_all_exited() noexcept {
   std::unique_lock lock{exited_mutex_};
-  all_exited_.wait(lock, [this] {
-    return live_.load(std::memory_order_acquire) == 0;
-  });
+  all_exited_.wait(
+      lock, [this] { return live_.load(std::memory_order_acquire) == 0; });
 }
 
 } // namespace otp::detail

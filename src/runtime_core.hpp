@@ -78,7 +78,6 @@ public:
   std::function<void(const pid&, const term&)> exit_observer;
 
 private:
-
   std::unique_ptr<internal::scheduler> sched_;
   internal::timer_service timers_;
   std::atomic<std::uint64_t> next_number_{1};

@@ -42,7 +42,8 @@ public:
       if (!inbox_.try_block())
         continue;
       woken_ = false;
-      bool woke = wake_cv_.wait_until(lock, deadline, [this] { return woken_; });
+      bool woke =
+          wake_cv_.wait_until(lock, deadline, [this] { return woken_; });
       if (!woke) {
         inbox_.unblock();
         drain();
@@ -98,9 +99,7 @@ protected:
   [[nodiscard]] std::string initial_call() const override {
     return "otp::scoped_mailbox";
   }
-  [[nodiscard]] std::size_t user_memory() const noexcept override {
-    return 0;
-  }
+  [[nodiscard]] std::size_t user_memory() const noexcept override { return 0; }
   void wake() noexcept override {
     {
       std::lock_guard lock{mutex_};
@@ -132,7 +131,9 @@ scoped_mailbox::scoped_mailbox(runtime& rt)
     proc_->end(atoms::shutdown);
 }
 
-scoped_mailbox::~scoped_mailbox() { proc_->end(atoms::normal); }
+scoped_mailbox::~scoped_mailbox() {
+  proc_->end(atoms::normal);
+}
 
 void scoped_mailbox::send(const pid& to, term msg) const {
   auto* s = new detail::signal;
@@ -168,7 +169,9 @@ scoped_mailbox::receive_matching(bool (*match)(const void*, const term&),
                         std::chrono::steady_clock::now() + timeout);
 }
 
-ref scoped_mailbox::monitor(const pid& target) { return proc_->monitor(target); }
+ref scoped_mailbox::monitor(const pid& target) {
+  return proc_->monitor(target);
+}
 
 bool scoped_mailbox::demonitor(const ref& tag, flush_t) {
   return proc_->demonitor(tag);
@@ -190,6 +193,8 @@ std::optional<term> scoped_mailbox::wait(const pid& p,
   return (*down)[4];
 }
 
-std::size_t scoped_mailbox::pending() const { return proc_->pending(); }
+std::size_t scoped_mailbox::pending() const {
+  return proc_->pending();
+}
 
 } // namespace otp

@@ -1,7 +1,6 @@
 #include "otp/term.hpp"
 
 #include "otp/detail/pool.hpp"
-
 #include "term_compare.hpp"
 
 #include <algorithm>

@@ -29,9 +29,13 @@ testkit::testkit() : runtime(make_core(sched_)) {
   };
 }
 
-testkit::~testkit() { shutdown(); }
+testkit::~testkit() {
+  shutdown();
+}
 
-bool testkit::run_once() { return sched_->run_once(); }
+bool testkit::run_once() {
+  return sched_->run_once();
+}
 
 std::size_t testkit::run_until_idle() {
   // A process that never waits (a loop of yields) keeps the run queue busy
@@ -52,9 +56,13 @@ std::size_t testkit::advance_time(std::chrono::milliseconds by) {
   return fired;
 }
 
-std::uint64_t testkit::now_ms() const { return core().timers().now_ms(); }
+std::uint64_t testkit::now_ms() const {
+  return core().timers().now_ms();
+}
 
-std::size_t testkit::runnable() const { return sched_->runnable(); }
+std::size_t testkit::runnable() const {
+  return sched_->runnable();
+}
 
 std::vector<term> testkit::mailbox(const pid& p) const {
   if (!p.is_local())

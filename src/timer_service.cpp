@@ -12,7 +12,9 @@ timer_service::timer_service(detail::runtime_core& rt, bool manual)
     thread_ = std::thread{[this] { run_thread(); }};
 }
 
-timer_service::~timer_service() { stop(); }
+timer_service::~timer_service() {
+  stop();
+}
 
 std::uint64_t timer_service::now_ms() const {
   if (manual_)

@@ -26,8 +26,8 @@ namespace otp::internal {
 
 /// What a timer delivers.
 struct timer_payload {
-  pid target;       ///< the destination, or null when `name` is used
-  atom name;        ///< a registered name, looked up when the timer fires
+  pid target; ///< the destination, or null when `name` is used
+  atom name;  ///< a registered name, looked up when the timer fires
   detail::signal_kind kind = detail::signal_kind::timer;
   std::uint64_t key = 0; ///< the timer's ref counter (its `seq`)
   term msg;

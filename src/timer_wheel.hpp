@@ -51,7 +51,10 @@ class timer_wheel {
   static_assert(std::is_move_constructible_v<Payload>);
 
 public:
-  timer_wheel() { heads_.fill(nil); tails_.fill(nil); }
+  timer_wheel() {
+    heads_.fill(nil);
+    tails_.fill(nil);
+  }
   timer_wheel(const timer_wheel&) = delete;
   timer_wheel& operator=(const timer_wheel&) = delete;
   ~timer_wheel() { destroy_all(); }
@@ -114,7 +117,8 @@ private:
   static constexpr unsigned wheel_lists = levels * slots_per_level;
   static constexpr std::uint16_t overdue_list = wheel_lists;
   static constexpr std::uint16_t free_list = 0xffff;
-  static constexpr std::uint32_t nil = std::numeric_limits<std::uint32_t>::max();
+  static constexpr std::uint32_t nil =
+      std::numeric_limits<std::uint32_t>::max();
   static constexpr unsigned chunk_bits = 12;
   static constexpr std::uint32_t chunk_size = 1u << chunk_bits;
 
@@ -169,7 +173,8 @@ private:
   template <class F>
   void fire(std::uint32_t i, F& on_expired);
 
-  static unsigned level_for(std::uint64_t now, std::uint64_t deadline) noexcept {
+  static unsigned level_for(std::uint64_t now,
+                            std::uint64_t deadline) noexcept {
     auto bit = static_cast<unsigned>(std::bit_width((now ^ deadline) | 1u)) - 1;
     return bit / bits_per_level;
   }
@@ -179,8 +184,8 @@ private:
   }
 
   std::vector<std::unique_ptr<node[]>> chunks_;
-  std::uint32_t used_ = 0;          // nodes ever handed out from chunks_
-  std::uint32_t free_head_ = nil;   // singly linked through node::next
+  std::uint32_t used_ = 0;        // nodes ever handed out from chunks_
+  std::uint32_t free_head_ = nil; // singly linked through node::next
   std::size_t size_ = 0;
   std::uint64_t now_ = 0;
   std::array<std::uint32_t, wheel_lists + 1> heads_;
@@ -258,8 +263,8 @@ void timer_wheel<Payload>::unlink(std::uint32_t i) noexcept {
   (n.prev == nil ? heads_[list] : at(n.prev).next) = n.next;
   (n.next == nil ? tails_[list] : at(n.next).prev) = n.prev;
   if (heads_[list] == nil && list != overdue_list)
-    occupied_[list / slots_per_level] &= ~(std::uint64_t{1}
-                                           << (list % slots_per_level));
+    occupied_[list / slots_per_level] &=
+        ~(std::uint64_t{1} << (list % slots_per_level));
   if (heads_[list] == nil && list == overdue_list)
     overdue_sorted_ = true;
 }
@@ -275,9 +280,8 @@ void timer_wheel<Payload>::place(std::uint32_t i) noexcept {
     return;
   }
   unsigned level = level_for(now_, d);
-  push_back(static_cast<std::uint16_t>(level * slots_per_level +
-                                       digit(d, level)),
-            i);
+  push_back(
+      static_cast<std::uint16_t>(level * slots_per_level + digit(d, level)), i);
 }
 
 /// Stable sort of the overdue list by deadline. Only needed when timers were
@@ -304,8 +308,7 @@ timer_id timer_wheel<Payload>::insert(std::uint64_t deadline_tick, Payload p) {
   std::uint32_t i = acquire();
   node& n = at(i);
   try {
-    ::new (static_cast<void*>(std::addressof(n.payload)))
-        Payload(std::move(p));
+    ::new (static_cast<void*>(std::addressof(n.payload))) Payload(std::move(p));
   } catch (...) {
     n.next = free_head_;
     free_head_ = i;
@@ -335,8 +338,8 @@ std::optional<std::uint64_t> timer_wheel<Payload>::cancel(timer_id id) {
 }
 
 template <class Payload>
-std::optional<std::uint64_t> timer_wheel<Payload>::next_deadline()
-    const noexcept {
+std::optional<std::uint64_t>
+timer_wheel<Payload>::next_deadline() const noexcept {
   if (heads_[overdue_list] != nil)
     return min_deadline_[overdue_list];
   if (heads_[digit(now_, 0)] != nil) // only while advance fires tick now_
@@ -357,9 +360,10 @@ auto timer_wheel<Payload>::next_slot() const noexcept
     -> std::optional<slot_ref> {
   for (unsigned level = 0; level < levels; ++level) {
     unsigned cur = digit(now_, level);
-    std::uint64_t later = cur + 1 < slots_per_level
-                              ? occupied_[level] & (~std::uint64_t{0} << (cur + 1))
-                              : 0;
+    std::uint64_t later =
+        cur + 1 < slots_per_level
+            ? occupied_[level] & (~std::uint64_t{0} << (cur + 1))
+            : 0;
     // Slots at or before now_'s digit are empty (level 0's may hold the
     // timers advance is firing at now_).
     assert((occupied_[level] & ~later &

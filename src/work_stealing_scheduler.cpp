@@ -71,7 +71,8 @@ public:
         continue; // a torn read of head and tail
       out.clear();
       for (std::uint32_t i = 0; i < n; ++i)
-        out.push_back(slots_[(h + i) % capacity].load(std::memory_order_relaxed));
+        out.push_back(
+            slots_[(h + i) % capacity].load(std::memory_order_relaxed));
       if (head_.compare_exchange_weak(h, h + n, std::memory_order_acq_rel))
         return n;
     }

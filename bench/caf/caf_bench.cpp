@@ -27,10 +27,9 @@
 //   So no scoped_actor here: event-based actors do the work, time themselves
 //   and hand the figure to main() through a std::promise.
 
-#include <caf/all.hpp>
-
 #include <algorithm>
 #include <atomic>
+#include <caf/all.hpp>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -41,8 +40,8 @@
 #include <memory>
 #include <random>
 #include <string>
-#include <thread>
 #include <sys/wait.h>
+#include <thread>
 #include <unistd.h>
 #include <vector>
 
@@ -67,7 +66,8 @@ using clock_type = std::chrono::steady_clock;
 /// outlives whichever side finishes last.
 using result_promise = std::shared_ptr<std::promise<double>>;
 
-// -- output and helpers --------------------------------------------------------
+// -- output and helpers
+// --------------------------------------------------------
 
 void result(const char* workload, double value, const char* unit) {
   if (value >= 10000)
@@ -90,9 +90,9 @@ int64_t warmup_n(int64_t n) {
 }
 
 int64_t elapsed_ns(clock_type::time_point since) {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now()
-                                                              - since)
-    .count();
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             clock_type::now() - since)
+      .count();
 }
 
 /// Resident set size of this process, from /proc/self/statm.
@@ -124,9 +124,9 @@ public:
 /// since CAF destroys an actor that waits for messages once nobody holds a
 /// handle to it. The system's destructor waits until every actor has
 /// terminated.
-double with_system(size_t threads,
-                   const std::function<actor(caf::actor_system&,
-                                             result_promise)>& body) {
+double with_system(
+    size_t threads,
+    const std::function<actor(caf::actor_system&, result_promise)>& body) {
   bench_config cfg{threads};
   caf::actor_system sys{cfg};
   auto promise = std::make_shared<std::promise<double>>();
@@ -135,7 +135,8 @@ double with_system(size_t threads,
   return figure.get();
 }
 
-// -- spawn_exit ----------------------------------------------------------------
+// -- spawn_exit
+// ----------------------------------------------------------------
 
 /// A child that exits at once with reason normal: no behavior.
 void exit_at_once(event_based_actor*) {
@@ -213,9 +214,9 @@ struct server_state {
 /// The gen_server twin: answers calls (ping, count) and counts casts (inc).
 behavior server(stateful_actor<server_state>* self) {
   return {
-    [](ping_atom) { return pong_atom::value; },
-    [=](inc_atom) { ++self->state.count; },
-    [=](count_atom) { return self->state.count; },
+      [](ping_atom) { return pong_atom::value; },
+      [=](inc_atom) { ++self->state.count; },
+      [=](count_atom) { return self->state.count; },
   };
 }
 
@@ -264,7 +265,8 @@ void run_idle_genserver(int64_t n) {
   result("idle_genserver", per_actor, "B/server");
 }
 
-// -- ping_pong -----------------------------------------------------------------
+// -- ping_pong
+// -----------------------------------------------------------------
 
 behavior ponger(event_based_actor*) {
   // The result of a handler goes back to the sender, as `From ! pong`.
@@ -281,19 +283,19 @@ behavior pinger(stateful_actor<pinger_state>* self, actor pong_partner,
                 int64_t warm, int64_t n, result_promise done) {
   self->send(pong_partner, ping_atom::value);
   return {
-    [=](pong_atom) {
-      auto& st = self->state;
-      ++st.round;
-      if (st.round == warm)
-        st.start = clock_type::now();
-      if (st.round == warm + n) {
-        done->set_value(static_cast<double>(elapsed_ns(st.start)) / n);
-        self->send_exit(pong_partner, caf::exit_reason::user_shutdown);
-        self->quit();
-        return;
-      }
-      self->send(pong_partner, ping_atom::value);
-    },
+      [=](pong_atom) {
+        auto& st = self->state;
+        ++st.round;
+        if (st.round == warm)
+          st.start = clock_type::now();
+        if (st.round == warm + n) {
+          done->set_value(static_cast<double>(elapsed_ns(st.start)) / n);
+          self->send_exit(pong_partner, caf::exit_reason::user_shutdown);
+          self->quit();
+          return;
+        }
+        self->send(pong_partner, ping_atom::value);
+      },
   };
 }
 
@@ -310,7 +312,8 @@ void run_ping_pong(int64_t n) {
   result("ping_pong", ns, "ns/op");
 }
 
-// -- send_throughput -----------------------------------------------------------
+// -- send_throughput
+// -----------------------------------------------------------
 
 struct counter_state {
   int64_t count = 0;
@@ -319,12 +322,12 @@ struct counter_state {
 /// Counts integer messages; `sync` returns the count and resets it.
 behavior counter(stateful_actor<counter_state>* self) {
   return {
-    [=](int32_t) { ++self->state.count; },
-    [=](sync_atom) {
-      auto count = self->state.count;
-      self->state.count = 0;
-      return count;
-    },
+      [=](int32_t) { ++self->state.count; },
+      [=](sync_atom) {
+        auto count = self->state.count;
+        self->state.count = 0;
+        return count;
+      },
   };
 }
 
@@ -335,12 +338,12 @@ void send_burst(event_based_actor* self, const actor& receiver, int64_t n,
   for (int64_t i = 0; i < n; ++i)
     self->send(receiver, static_cast<int32_t>(i));
   self->request(receiver, caf::infinite, sync_atom::value)
-    .then([=](int64_t count) {
-      if (count != n)
-        fail("send_throughput: receiver counted " + std::to_string(count)
-             + " of " + std::to_string(n));
-      then();
-    });
+      .then([=](int64_t count) {
+        if (count != n)
+          fail("send_throughput: receiver counted " + std::to_string(count) +
+               " of " + std::to_string(n));
+        then();
+      });
 }
 
 behavior sender(event_based_actor* self, actor receiver, int64_t warm,
@@ -368,7 +371,8 @@ void run_send_throughput(int64_t n) {
   result("send_throughput", ns, "ns/msg");
 }
 
-// -- skynet --------------------------------------------------------------------
+// -- skynet
+// --------------------------------------------------------------------
 
 struct skynet_state {
   int64_t sum = 0;
@@ -388,13 +392,13 @@ behavior skynet(stateful_actor<skynet_state>* self, actor parent, int64_t num,
     self->spawn(skynet, caf::actor_cast<actor>(self), num + i * sub, sub);
   self->state.pending = 10;
   return {
-    [=](int64_t part) {
-      self->state.sum += part;
-      if (--self->state.pending == 0) {
-        self->send(parent, self->state.sum);
-        self->quit();
-      }
-    },
+      [=](int64_t part) {
+        self->state.sum += part;
+        if (--self->state.pending == 0) {
+          self->send(parent, self->state.sum);
+          self->quit();
+        }
+      },
   };
 }
 
@@ -404,14 +408,14 @@ behavior skynet_root(event_based_actor* self, int64_t leaves,
   auto start = clock_type::now();
   self->spawn(skynet, caf::actor_cast<actor>(self), int64_t{0}, leaves);
   return {
-    [=](int64_t sum) {
-      auto ns = elapsed_ns(start);
-      if (sum != leaves * (leaves - 1) / 2)
-        fail("skynet: sum " + std::to_string(sum) + ", want "
-             + std::to_string(leaves * (leaves - 1) / 2));
-      done->set_value(static_cast<double>(ns) / 1e6);
-      self->quit();
-    },
+      [=](int64_t sum) {
+        auto ns = elapsed_ns(start);
+        if (sum != leaves * (leaves - 1) / 2)
+          fail("skynet: sum " + std::to_string(sum) + ", want " +
+               std::to_string(leaves * (leaves - 1) / 2));
+        done->set_value(static_cast<double>(ns) / 1e6);
+        self->quit();
+      },
   };
 }
 
@@ -437,7 +441,8 @@ void run_skynet(int64_t n) {
   result("skynet", once(n), "ms");
 }
 
-// -- timers --------------------------------------------------------------------
+// -- timers
+// --------------------------------------------------------------------
 
 /// Waits `delay_ms` (a delayed message to itself, as erlang:send_after), then
 /// tells the parent and exits.
@@ -445,10 +450,10 @@ behavior timer_waiter(event_based_actor* self, actor parent, int delay_ms) {
   self->delayed_send(self, std::chrono::milliseconds(delay_ms),
                      timeout_atom::value);
   return {
-    [=](timeout_atom) {
-      self->send(parent, done_atom::value);
-      self->quit();
-    },
+      [=](timeout_atom) {
+        self->send(parent, done_atom::value);
+        self->quit();
+      },
   };
 }
 
@@ -466,13 +471,13 @@ behavior timers_parent(stateful_actor<timers_state>* self, int64_t n,
   for (int64_t i = 0; i < n; ++i)
     self->spawn(timer_waiter, caf::actor_cast<actor>(self), delay(rng));
   return {
-    [=](done_atom) {
-      if (--self->state.waiting > 0)
-        return;
-      done->set_value(static_cast<double>(elapsed_ns(self->state.start))
-                      / 1e6);
-      self->quit();
-    },
+      [=](done_atom) {
+        if (--self->state.waiting > 0)
+          return;
+        done->set_value(static_cast<double>(elapsed_ns(self->state.start)) /
+                        1e6);
+        self->quit();
+      },
   };
 }
 
@@ -492,7 +497,8 @@ void run_timers(int64_t n) {
   result("timers", once(n), "ms");
 }
 
-// -- call, cast and contention -------------------------------------------------
+// -- call, cast and contention
+// -------------------------------------------------
 
 /// Makes `n` sequential requests to `target`, then runs `then`.
 void call_n(event_based_actor* self, const actor& target, int64_t n,
@@ -501,8 +507,9 @@ void call_n(event_based_actor* self, const actor& target, int64_t n,
     then();
     return;
   }
-  self->request(target, caf::infinite, ping_atom::value)
-    .then([=](pong_atom) { call_n(self, target, n - 1, then); });
+  self->request(target, caf::infinite, ping_atom::value).then([=](pong_atom) {
+    call_n(self, target, n - 1, then);
+  });
 }
 
 behavior caller(event_based_actor* self, actor target, int64_t warm, int64_t n,
@@ -536,17 +543,17 @@ void run_call(int64_t n) {
 void cast_n(event_based_actor* self, const actor& target, int64_t n,
             std::function<void()> then) {
   self->request(target, caf::infinite, count_atom::value)
-    .then([=](int64_t base) {
-      for (int64_t i = 0; i < n; ++i)
-        caf::anon_send(target, inc_atom::value);
-      self->request(target, caf::infinite, count_atom::value)
-        .then([=](int64_t count) {
-          if (count - base != n)
-            fail("cast: server counted " + std::to_string(count - base)
-                 + " of " + std::to_string(n));
-          then();
-        });
-    });
+      .then([=](int64_t base) {
+        for (int64_t i = 0; i < n; ++i)
+          caf::anon_send(target, inc_atom::value);
+        self->request(target, caf::infinite, count_atom::value)
+            .then([=](int64_t count) {
+              if (count - base != n)
+                fail("cast: server counted " + std::to_string(count - base) +
+                     " of " + std::to_string(n));
+              then();
+            });
+      });
 }
 
 behavior caster(event_based_actor* self, actor target, int64_t warm, int64_t n,
@@ -574,8 +581,8 @@ void run_cast(int64_t n) {
   result("cast", ns, "ns/cast");
 }
 
-behavior contention_client(event_based_actor* self, actor target,
-                           actor parent, int64_t n) {
+behavior contention_client(event_based_actor* self, actor target, actor parent,
+                           int64_t n) {
   call_n(self, target, n, [=] {
     self->send(parent, done_atom::value);
     self->quit();
@@ -605,20 +612,20 @@ behavior contention_parent(stateful_actor<contention_state>* self, int64_t n,
   auto target = self->spawn(server);
   start_clients(self, target, warmup_n(n));
   return {
-    [=](done_atom) {
-      auto& st = self->state;
-      if (--st.clients_left > 0)
-        return;
-      if (!st.warm) {
-        st.warm = true;
-        start_clients(self, target, n);
-        return;
-      }
-      auto seconds = static_cast<double>(elapsed_ns(st.start)) / 1e9;
-      done->set_value(static_cast<double>(contention_clients * n) / seconds);
-      self->send_exit(target, caf::exit_reason::user_shutdown);
-      self->quit();
-    },
+      [=](done_atom) {
+        auto& st = self->state;
+        if (--st.clients_left > 0)
+          return;
+        if (!st.warm) {
+          st.warm = true;
+          start_clients(self, target, n);
+          return;
+        }
+        auto seconds = static_cast<double>(elapsed_ns(st.start)) / 1e9;
+        done->set_value(static_cast<double>(contention_clients * n) / seconds);
+        self->send_exit(target, caf::exit_reason::user_shutdown);
+        self->quit();
+      },
   };
 }
 
@@ -627,15 +634,15 @@ behavior contention_parent(stateful_actor<contention_state>* self, int64_t n,
 constexpr size_t contention_threads = 1;
 
 void run_contention(int64_t n) {
-  auto calls_per_second = with_system(contention_threads,
-                                      [=](auto& sys, auto done) {
-                                        return sys.spawn(contention_parent, n,
-                                                         done);
-                                      });
+  auto calls_per_second =
+      with_system(contention_threads, [=](auto& sys, auto done) {
+        return sys.spawn(contention_parent, n, done);
+      });
   result("contention", calls_per_second, "calls/s");
 }
 
-// -- main ----------------------------------------------------------------------
+// -- main
+// ----------------------------------------------------------------------
 
 struct workload {
   void (*run)(int64_t n);
@@ -644,25 +651,25 @@ struct workload {
 
 const std::map<std::string, workload>& workloads() {
   static const std::map<std::string, workload> all{
-    {"spawn_exit", {run_spawn_exit, 1'000'000}},
-    {"idle_memory", {run_idle_memory, 1'000'000}},
-    {"ping_pong", {run_ping_pong, 1'000'000}},
-    {"send_throughput", {run_send_throughput, 1'000'000}},
-    {"skynet", {run_skynet, 1'000'000}},
-    {"timers", {run_timers, 100'000}},
-    {"call", {run_call, 1'000'000}},
-    {"cast", {run_cast, 1'000'000}},
-    {"contention", {run_contention, 200'000}}, // calls per client, 4 clients
-    {"idle_genserver", {run_idle_genserver, 100'000}},
+      {"spawn_exit", {run_spawn_exit, 1'000'000}},
+      {"idle_memory", {run_idle_memory, 1'000'000}},
+      {"ping_pong", {run_ping_pong, 1'000'000}},
+      {"send_throughput", {run_send_throughput, 1'000'000}},
+      {"skynet", {run_skynet, 1'000'000}},
+      {"timers", {run_timers, 100'000}},
+      {"call", {run_call, 1'000'000}},
+      {"cast", {run_cast, 1'000'000}},
+      {"contention", {run_contention, 200'000}}, // calls per client, 4 clients
+      {"idle_genserver", {run_idle_genserver, 100'000}},
   };
   return all;
 }
 
 // Same order as the Erlang twin and the benchmark script.
 const char* const run_order[] = {
-  "spawn_exit", "idle_memory", "ping_pong", "send_throughput",
-  "skynet",     "timers",      "call",      "cast",
-  "contention", "idle_genserver",
+    "spawn_exit", "idle_memory",    "ping_pong", "send_throughput",
+    "skynet",     "timers",         "call",      "cast",
+    "contention", "idle_genserver",
 };
 
 } // namespace

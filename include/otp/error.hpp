@@ -27,9 +27,7 @@ public:
       : code_(code), context_(std::move(context)) {}
 
   [[nodiscard]] errc code() const noexcept { return code_; }
-  [[nodiscard]] const std::string& context() const noexcept {
-    return context_;
-  }
+  [[nodiscard]] const std::string& context() const noexcept { return context_; }
   /// The Erlang atom for the code (`badarg`, `noproc`, ...).
   [[nodiscard]] atom reason() const noexcept;
   /// "noproc: <context>".

@@ -5,12 +5,13 @@
 /// that logged it. It passes the primary level (default `notice`), then each
 /// handler's own level, and every handler that accepts it is called in turn.
 ///
-/// | call                                   | effect                              |
+/// | call                                   | effect |
 /// |----------------------------------------|-------------------------------------|
-/// | `logger::log(level, format, args...)`  | format and dispatch if enabled      |
-/// | `log_error(format, args...)` and co.   | the same at a fixed level           |
-/// | `logger::add_handler(id, h, level)`    | `h->log(event)` for accepted events |
-/// | `logger::remove_handler(id)`           | no new events reach the handler     |
+/// | `logger::log(level, format, args...)`  | format and dispatch if enabled |
+/// | `log_error(format, args...)` and co.   | the same at a fixed level | |
+/// `logger::add_handler(id, h, level)`    | `h->log(event)` for accepted events
+/// | | `logger::remove_handler(id)`           | no new events reach the handler
+/// |
 ///
 /// - Filtering is one relaxed atomic load against the most verbose level any
 ///   event could still pass (the primary level capped by the most verbose
@@ -22,11 +23,10 @@
 ///   get the event.
 /// - At start the `default` handler (`stderr_handler`) is installed.
 
-#include <fmt/format.h>
-
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <fmt/format.h>
 #include <functional>
 #include <map>
 #include <memory>
@@ -131,8 +131,8 @@ namespace logger {
 template <class... Args>
 void log(log_level level, fmt::format_string<Args...> format, Args&&... args) {
   if (enabled(level))
-    detail::dispatch_log_event(level, nullptr,
-                               fmt::format(format, std::forward<Args>(args)...));
+    detail::dispatch_log_event(
+        level, nullptr, fmt::format(format, std::forward<Args>(args)...));
 }
 
 /// As above, with metadata (copied only if the event is enabled).
@@ -140,8 +140,8 @@ template <class... Args>
 void log(log_level level, const log_metadata& metadata,
          fmt::format_string<Args...> format, Args&&... args) {
   if (enabled(level))
-    detail::dispatch_log_event(level, &metadata,
-                               fmt::format(format, std::forward<Args>(args)...));
+    detail::dispatch_log_event(
+        level, &metadata, fmt::format(format, std::forward<Args>(args)...));
 }
 
 /// Installs `handler` under `id`, receiving events at `level` or more severe

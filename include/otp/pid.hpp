@@ -68,8 +68,7 @@ public:
 
   /// A pid of a process on another node.
   [[nodiscard]] static pid remote(atom node, std::uint32_t id,
-                                  std::uint32_t serial,
-                                  std::uint32_t creation);
+                                  std::uint32_t serial, std::uint32_t creation);
 
   [[nodiscard]] bool is_local() const noexcept {
     return block_ && block_->is_local();

@@ -7,18 +7,18 @@
 /// Every member is for the owner process only: never hand `self` to another
 /// thread or process (hand them `self.self()`, the pid).
 ///
-/// | Erlang                         | otp++                                     |
+/// | Erlang                         | otp++ |
 /// |--------------------------------|-------------------------------------------|
-/// | `Pid ! Msg`                    | `self.send(pid, msg)`                      |
-/// | `Name ! Msg` (badarg if none)  | `self.send("name"_a, msg)` → expected      |
-/// | `receive M -> M end`           | `co_await self.receive()`                  |
-/// | `receive P -> .. after T -> ..`| `co_await self.receive(pattern, 100ms)`    |
-/// | `spawn_link(F)`                | `self.spawn_link(body, args...)`           |
-/// | `exit(Pid, R)` / `exit(R)`     | `self.exit(pid, r)` / `self.exit(r)`       |
-/// | `process_flag(trap_exit, B)`   | `self.trap_exit(b)`                        |
-/// | `monitor(process, P)`          | `self.monitor(p)`                          |
-/// | `demonitor(R, [flush])`        | `self.demonitor(r, otp::flush)`            |
-/// | `erlang:send_after(T, P, M)`   | `self.send_after(t, p, m)`                 |
+/// | `Pid ! Msg`                    | `self.send(pid, msg)` | | `Name ! Msg`
+/// (badarg if none)  | `self.send("name"_a, msg)` → expected      | | `receive
+/// M -> M end`           | `co_await self.receive()`                  | |
+/// `receive P -> .. after T -> ..`| `co_await self.receive(pattern, 100ms)` |
+/// | `spawn_link(F)`                | `self.spawn_link(body, args...)` | |
+/// `exit(Pid, R)` / `exit(R)`     | `self.exit(pid, r)` / `self.exit(r)` | |
+/// `process_flag(trap_exit, B)`   | `self.trap_exit(b)` | | `monitor(process,
+/// P)`          | `self.monitor(p)`                          | | `demonitor(R,
+/// [flush])`        | `self.demonitor(r, otp::flush)`            | |
+/// `erlang:send_after(T, P, M)`   | `self.send_after(t, p, m)` |
 ///
 /// Receiving is selective: `receive(pattern)` takes the first message the
 /// pattern accepts and leaves the others in order. A pattern is any
@@ -91,7 +91,9 @@ public:
 
   /// `co_await self.receive()`: the first message, waiting as long as it
   /// takes.
-  [[nodiscard]] auto receive() const { return awaiter<any_message, false>{*p_, {}, -1}; }
+  [[nodiscard]] auto receive() const {
+    return awaiter<any_message, false>{*p_, {}, -1};
+  }
   /// The first message `pattern` accepts; the others stay in order.
   template <message_pattern Pattern>
   [[nodiscard]] auto receive(Pattern pattern) const {

@@ -12,15 +12,16 @@ namespace otp {
 
 struct process_info {
   pid self;
-  atom status;                ///< running, runnable, waiting or exiting
+  atom status;                       ///< running, runnable, waiting or exiting
   std::size_t message_queue_len = 0; ///< messages taken into the queue
   std::vector<pid> links;
   std::vector<pid> monitors;     ///< processes this one monitors
   std::vector<pid> monitored_by; ///< processes monitoring this one
   bool trap_exit = false;
-  atom registered_name;          ///< '' when none
-  std::string initial_call;      ///< the kind of code: a coroutine body or an actor type
-  std::size_t memory = 0;        ///< bytes held by the process (estimate)
+  atom registered_name; ///< '' when none
+  std::string
+      initial_call; ///< the kind of code: a coroutine body or an actor type
+  std::size_t memory = 0; ///< bytes held by the process (estimate)
 };
 
 } // namespace otp

@@ -50,7 +50,7 @@ public:
   [[nodiscard]] std::size_t hash() const noexcept;
 
 private:
-  atom node_;                     // '' means the local node
+  atom node_; // '' means the local node
   std::uint32_t creation_ = 0;
   std::array<std::uint32_t, 5> words_{};
   std::uint8_t len_ = 0;

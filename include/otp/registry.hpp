@@ -7,12 +7,13 @@
 /// test double). `otp::local_registry` is a ready one for names that are
 /// not atoms, e.g. `{session, 42}`.
 ///
-/// | Erlang                                  | otp++                              |
+/// | Erlang                                  | otp++ |
 /// |-----------------------------------------|------------------------------------|
-/// | `Mod:register_name(Name, Pid)`          | `reg.register_name(name, pid)`     |
-/// | `Mod:unregister_name(Name)`             | `reg.unregister_name(name)`        |
-/// | `Mod:whereis_name(Name)`                | `reg.whereis_name(name)`           |
-/// | `Mod:send(Name, Msg)` (badarg if none)  | `self.send(otp::via{reg, name}, m)`|
+/// | `Mod:register_name(Name, Pid)`          | `reg.register_name(name, pid)` |
+/// | `Mod:unregister_name(Name)`             | `reg.unregister_name(name)` | |
+/// `Mod:whereis_name(Name)`                | `reg.whereis_name(name)` | |
+/// `Mod:send(Name, Msg)` (badarg if none)  | `self.send(otp::via{reg, name},
+/// m)`|
 
 #include "otp/error.hpp"
 #include "otp/expected.hpp"

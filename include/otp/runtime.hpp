@@ -65,8 +65,8 @@ public:
   pid spawn_actor(Args&&... args) {
     static_assert(std::is_base_of_v<actor, Actor>,
                   "spawn_actor<A>: A derives from otp::actor");
-    auto* p = new detail::actor_process<Actor>(*core_,
-                                               std::forward<Args>(args)...);
+    auto* p =
+        new detail::actor_process<Actor>(*core_, std::forward<Args>(args)...);
     pid id = p->self();
     detail::start_process(*core_, p);
     return id;

@@ -120,7 +120,8 @@ public:
     struct awaiter {
       handle_type h;
       bool await_ready() const noexcept { return !h || h.done(); }
-      std::coroutine_handle<> await_suspend(std::coroutine_handle<> c) noexcept {
+      std::coroutine_handle<>
+      await_suspend(std::coroutine_handle<> c) noexcept {
         h.promise().set_continuation(c);
         return h;
       }

@@ -1,9 +1,8 @@
 #include "otp/logger.hpp"
 
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <atomic>
+#include <gtest/gtest.h>
 #include <memory>
 #include <set>
 #include <stdexcept>
@@ -107,8 +106,8 @@ TEST_F(Logger, DefaultsAreNoticeAndTheStderrHandler) {
 
 TEST_F(Logger, EventCarriesLevelTimeTextMetadataAndThread) {
   auto before = std::chrono::system_clock::now();
-  otp::log_error({{"pid", "<0.42.0>"}, {"domain", "otp"}}, "crash {} of {}",
-                 1, "worker");
+  otp::log_error({{"pid", "<0.42.0>"}, {"domain", "otp"}}, "crash {} of {}", 1,
+                 "worker");
   auto after = std::chrono::system_clock::now();
   auto events = capture_->events();
   ASSERT_EQ(events.size(), 1u);
@@ -151,7 +150,8 @@ TEST_F(Logger, EventsNoHandlerWantsAreNotFormatted) {
   // The primary level lets debug through, but the only handler takes
   // warnings and worse.
   otp::logger::set_level(otp::log_level::all);
-  ASSERT_TRUE(otp::logger::set_handler_level("capture", otp::log_level::warning));
+  ASSERT_TRUE(
+      otp::logger::set_handler_level("capture", otp::log_level::warning));
   otp::log_info("{}", counted_arg{});
   EXPECT_EQ(format_calls, 0);
   otp::log_warning("{}", counted_arg{});
@@ -222,7 +222,8 @@ TEST_F(Logger, FormatsLikeErlangReports) {
   using namespace std::chrono;
   otp::log_event e;
   e.level = otp::log_level::error;
-  e.time = system_clock::time_point{seconds{1'795'552'294} + microseconds{123'456}};
+  e.time =
+      system_clock::time_point{seconds{1'795'552'294} + microseconds{123'456}};
   e.text = "boom";
   e.metadata = {{"pid", "<0.42.0>"}, {"domain", "otp"}};
   std::string out = otp::logger::format_event(e);
@@ -260,7 +261,8 @@ TEST_F(Logger, ConcurrentLoggingDeliversEveryEventOnce) {
   constexpr int threads = 4;
   constexpr int per_thread = 500;
   auto second = std::make_shared<otp::capture_handler>();
-  ASSERT_TRUE(otp::logger::add_handler("second", second, otp::log_level::error));
+  ASSERT_TRUE(
+      otp::logger::add_handler("second", second, otp::log_level::error));
   std::vector<std::thread> workers;
   for (int t = 0; t < threads; ++t)
     workers.emplace_back([t] {
@@ -278,7 +280,8 @@ TEST_F(Logger, ConcurrentLoggingDeliversEveryEventOnce) {
   for (const otp::log_event& e : events) {
     unique.insert(e.text);
     int t = std::stoi(e.metadata.at("thread"));
-    EXPECT_EQ(e.text, fmt::format("{}:{}", t, next[static_cast<std::size_t>(t)]));
+    EXPECT_EQ(e.text,
+              fmt::format("{}:{}", t, next[static_cast<std::size_t>(t)]));
     ++next[static_cast<std::size_t>(t)];
   }
   EXPECT_EQ(unique.size(), events.size());

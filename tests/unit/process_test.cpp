@@ -1,9 +1,8 @@
 #include "otp/logger.hpp"
 #include "otp/testkit.hpp"
 
-#include <gtest/gtest.h>
-
 #include <array>
+#include <gtest/gtest.h>
 #include <vector>
 
 using namespace otp::literals;
@@ -23,7 +22,9 @@ otp::task<> waits_forever(otp::process& self) {
   co_await self.receive([](const term&) { return false; });
 }
 
-otp::task<> returns_at_once(otp::process&) { co_return; }
+otp::task<> returns_at_once(otp::process&) {
+  co_return;
+}
 
 } // namespace
 
@@ -55,7 +56,8 @@ TEST(Process, ExceptionEndsTheProcessWithItsTypeAndMessage) {
   tk.run_until_idle();
   auto reason = tk.exit_reason(p);
   ASSERT_TRUE(reason);
-  EXPECT_EQ(to_string(*reason), R"({exception,'std::runtime_error',<<"boom">>})");
+  EXPECT_EQ(to_string(*reason),
+            R"({exception,'std::runtime_error',<<"boom">>})");
 }
 
 TEST(Process, ShutdownEndsEveryProcessWithShutdown) {
@@ -91,10 +93,12 @@ TEST(Process, CrashIsReportedThroughTheLoggerButExitIsNot) {
 TEST(Process, ALocalOnlyValueSentToAnotherNodeIsAClearError) {
   otp::testkit tk;
   auto remote = otp::pid::remote(otp::atom{"other@host"}, 1, 0, 1);
-  auto p = tk.spawn([](otp::process& self, otp::pid to) -> otp::task<> {
-    self.send(to, term::any(std::vector<int>{1, 2}));
-    co_return;
-  }, remote);
+  auto p = tk.spawn(
+      [](otp::process& self, otp::pid to) -> otp::task<> {
+        self.send(to, term::any(std::vector<int>{1, 2}));
+        co_return;
+      },
+      remote);
   tk.run_until_idle();
   auto reason = tk.exit_reason(p);
   ASSERT_TRUE(reason);

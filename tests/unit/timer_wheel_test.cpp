@@ -1,8 +1,7 @@
 #include "timer_wheel.hpp"
 
-#include <gtest/gtest.h>
-
 #include <cstdint>
+#include <gtest/gtest.h>
 #include <map>
 #include <random>
 #include <set>
@@ -350,9 +349,8 @@ public:
       model_.erase(model_.begin());
     }
     std::vector<std::uint64_t> fired;
-    wheel_.advance(now, [&](timer_id, std::uint64_t&& s) {
-      fired.push_back(s);
-    });
+    wheel_.advance(now,
+                   [&](timer_id, std::uint64_t&& s) { fired.push_back(s); });
     ASSERT_EQ(fired, expected);
     ASSERT_EQ(wheel_.size(), model_.size());
   }
@@ -387,21 +385,32 @@ private:
   std::uint64_t random_deadline() {
     std::uint64_t now = wheel_.current_tick();
     switch (pick(6)) {
-    case 0: return now - std::min<std::uint64_t>(now, pick(100)); // past
-    case 1: return now + pick(64);
-    case 2: return now + pick(5000);
-    case 3: return now + pick(300'000);
-    case 4: return now + pick(3 * day);
-    default: return now + 1 + pick(3); // many ties
+    case 0:
+      return now - std::min<std::uint64_t>(now, pick(100)); // past
+    case 1:
+      return now + pick(64);
+    case 2:
+      return now + pick(5000);
+    case 3:
+      return now + pick(300'000);
+    case 4:
+      return now + pick(3 * day);
+    default:
+      return now + 1 + pick(3); // many ties
     }
   }
   std::uint64_t random_jump() {
     switch (pick(5)) {
-    case 0: return 0;
-    case 1: return pick(10);
-    case 2: return pick(4000);
-    case 3: return pick(200'000);
-    default: return pick(2 * day);
+    case 0:
+      return 0;
+    case 1:
+      return pick(10);
+    case 2:
+      return pick(4000);
+    case 3:
+      return pick(200'000);
+    default:
+      return pick(2 * day);
     }
   }
 
@@ -434,9 +443,15 @@ TEST(TimerWheel, RandomizedOperationsMatchModel) {
     int exact = 0;
     for (int step = 0; step < 20'000; ++step) {
       switch (rng() % 4) {
-      case 0: m.advance(); break;
-      case 1: m.cancel(); break;
-      default: m.insert(); break;
+      case 0:
+        m.advance();
+        break;
+      case 1:
+        m.cancel();
+        break;
+      default:
+        m.insert();
+        break;
       }
       exact += m.check_next_deadline() ? 1 : 0;
       if (::testing::Test::HasFatalFailure() || ::testing::Test::HasFailure())

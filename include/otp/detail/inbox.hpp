@@ -56,8 +56,7 @@ public:
   /// Undoes try_block when the owner is run without a push (e.g. shutdown).
   void unblock() noexcept {
     signal* expected = blocked_tag();
-    head_.compare_exchange_strong(expected, nullptr,
-                                  std::memory_order_acq_rel);
+    head_.compare_exchange_strong(expected, nullptr, std::memory_order_acq_rel);
   }
 
   /// Closes the inbox for good and returns what was still queued, oldest

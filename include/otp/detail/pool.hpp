@@ -29,9 +29,7 @@ struct pool_allocator {
   [[nodiscard]] T* allocate(std::size_t n) {
     return static_cast<T*>(pool_allocate(n * sizeof(T)));
   }
-  void deallocate(T* p, std::size_t n) noexcept {
-    pool_free(p, n * sizeof(T));
-  }
+  void deallocate(T* p, std::size_t n) noexcept { pool_free(p, n * sizeof(T)); }
   template <class U>
   friend bool operator==(const pool_allocator&,
                          const pool_allocator<U>&) noexcept {

@@ -12,9 +12,9 @@
 
 #include <atomic>
 #include <cstdint>
-#include <string>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace otp {
@@ -39,8 +39,8 @@ struct process_extras {
   static void* operator new(std::size_t size);
   static void operator delete(void* p, std::size_t size) noexcept;
 
-  small_map<pid, bool> links;        ///< the value is unused
-  small_map<ref, pid> monitors;      ///< tag → the process we monitor
+  small_map<pid, bool> links;              ///< the value is unused
+  small_map<ref, pid> monitors;            ///< tag → the process we monitor
   small_map<ref, monitor_in> monitored_by; ///< tag → who watches us
 };
 
@@ -221,7 +221,7 @@ private:
   /// Keys of pending timers aimed at this process; any thread adds, under
   /// lock_ (so they live outside extras_, which only the owner creates).
   std::unique_ptr<std::vector<std::uint64_t>> timers_;
-  mutable spin_lock lock_;     ///< guards extras_ contents for readers
+  mutable spin_lock lock_; ///< guards extras_ contents for readers
   std::atomic<bool> alive_{true};
   /// Index into running, runnable, waiting, exiting; a new process is
   /// runnable until it first runs.

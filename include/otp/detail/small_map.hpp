@@ -61,8 +61,8 @@ public:
         break;
       auto home = index_of(s.key);
       // s may move to the hole if its home is not in (hole, j].
-      bool movable = hole <= j ? (home <= hole || home > j)
-                               : (home <= hole && home > j);
+      bool movable =
+          hole <= j ? (home <= hole || home > j) : (home <= hole && home > j);
       if (movable) {
         slots_[hole].key = std::move(s.key);
         slots_[hole].value = std::move(s.value);

@@ -1,8 +1,7 @@
 // A tiny program built against an installed otp++ package: it spawns a
 // process, talks to it from main and checks the answer.
-#include <otp/otp.hpp>
-
 #include <cstdio>
+#include <otp/otp.hpp>
 
 using namespace otp::literals;
 
