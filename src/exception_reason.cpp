@@ -1,5 +1,6 @@
 #include "exception_reason.hpp"
 
+#include "otp/detail/type_name.hpp"
 #include "otp/logger.hpp"
 #include "otp/process.hpp"
 
@@ -12,16 +13,9 @@
 namespace otp::internal {
 namespace {
 
-std::string demangle(const char* name) {
-  int status = 0;
-  std::unique_ptr<char, decltype(&std::free)> out{
-      abi::__cxa_demangle(name, nullptr, nullptr, &status), &std::free};
-  return status == 0 && out ? std::string{out.get()} : std::string{name};
-}
-
 std::string current_type_name() {
   const std::type_info* t = abi::__cxa_current_exception_type();
-  return t ? demangle(t->name()) : std::string{"unknown"};
+  return t ? detail::type_name(*t) : std::string{"unknown"};
 }
 
 } // namespace

@@ -20,22 +20,11 @@ pid process::self() const {
 }
 
 void process::send(const pid& to, term msg) const {
-  if (!to.is_local() && msg.contains_any())
-    throw std::invalid_argument(
-        "otp: a message holding a C++ value (term::any) cannot be sent to "
-        "another node: " +
-        to_string(to));
-  auto* s = new signal;
-  s->payload = std::move(msg);
-  detail::send_signal(to, s);
+  detail::send_message(to, std::move(msg));
 }
 
 expected<void, error> process::send(atom name, term msg) const {
-  auto to = p_->runtime().whereis(name);
-  if (!to)
-    return unexpected(detail::runtime_core::not_registered(name));
-  send(to, std::move(msg));
-  return {};
+  return p_->runtime().send_to_name(name, std::move(msg));
 }
 
 expected<void, error> process::send(const via& name, term msg) const {
@@ -77,11 +66,7 @@ void process::exit(const pid& to, term reason) const {
     p_->exit_self(reason);
     return;
   }
-  auto* s = new signal;
-  s->kind = signal_kind::exit;
-  s->from = p_->self();
-  s->payload = std::move(reason);
-  detail::send_signal(to, s);
+  detail::send_exit(to, p_->self(), std::move(reason));
 }
 
 void process::exit(term reason) const {
@@ -172,13 +157,6 @@ process::cancel_timer(const ref& timer) const {
 }
 
 namespace detail {
-
-std::string type_name(const std::type_info& t) {
-  int status = 0;
-  std::unique_ptr<char, decltype(&std::free)> out{
-      abi::__cxa_demangle(t.name(), nullptr, nullptr, &status), &std::free};
-  return status == 0 && out ? std::string{out.get()} : std::string{t.name()};
-}
 
 std::uint64_t next_process_number(runtime_core& rt) noexcept {
   return rt.next_number();

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <stdexcept>
 
 namespace otp::detail {
 namespace {
@@ -131,8 +132,24 @@ void send_signal(const pid& to, signal* s) noexcept {
   delete s;
 }
 
-// -- running
-// --------------------------------------------------------------------
+void send_message(const pid& to, term msg) {
+  if (!to.is_local() && msg.contains_any())
+    throw std::invalid_argument(
+        "otp: a message holding a C++ value (term::any) cannot be sent to "
+        "another node: " +
+        to_string(to));
+  auto* s = new signal;
+  s->payload = std::move(msg);
+  send_signal(to, s);
+}
+
+void send_exit(const pid& to, pid from, term reason) {
+  auto* s = make_signal(signal_kind::exit, std::move(from));
+  s->payload = std::move(reason);
+  send_signal(to, s);
+}
+
+// -- running ------------------------------------------------------------------
 
 void process_base::run() noexcept {
   auto* outer = current;
@@ -283,8 +300,7 @@ void process_base::handle_exit_signal(signal* s, bool linked) noexcept {
   delete s;
 }
 
-// -- the message queue
-// ------------------------------------------------------------
+// -- the message queue --------------------------------------------------------
 
 signal* process_base::take_matching(bool (*match)(const void*, const term&),
                                     const void* pred) {
@@ -320,8 +336,7 @@ signal* process_base::pop_message() noexcept {
   return s;
 }
 
-// -- links and monitors (owner)
-// ---------------------------------------------------
+// -- links and monitors (owner) -----------------------------------------------
 
 void process_base::link(const pid& to) {
   if (!to || to.block() == this)
@@ -495,8 +510,7 @@ ref process_base::adopt_monitor(process_base& child) {
   return tag;
 }
 
-// -- exiting
-// ------------------------------------------------------------------------
+// -- exiting ------------------------------------------------------------------
 
 void process_base::bounce_leftovers(signal* s, const term& reason) noexcept {
   while (s) {
@@ -576,8 +590,7 @@ void process_base::terminate() noexcept {
   rt_.remove(this, reason); // may free this
 }
 
-// -- introspection
-// ------------------------------------------------------------------
+// -- introspection ------------------------------------------------------------
 
 void process_base::fill_info(process_info& out) const {
   static constexpr atom statuses[] = {atoms::running, atoms::runnable,

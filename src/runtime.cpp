@@ -20,24 +20,15 @@ runtime::~runtime() {
 }
 
 void runtime::send(const pid& to, term msg) {
-  auto* s = new detail::signal;
-  s->payload = std::move(msg);
-  detail::send_signal(to, s);
+  detail::send_message(to, std::move(msg));
 }
 
 expected<void, error> runtime::send(atom name, term msg) {
-  auto to = core_->whereis(name);
-  if (!to)
-    return unexpected(detail::runtime_core::not_registered(name));
-  send(to, std::move(msg));
-  return {};
+  return core_->send_to_name(name, std::move(msg));
 }
 
 void runtime::exit(const pid& to, term reason) {
-  auto* s = new detail::signal;
-  s->kind = detail::signal_kind::exit;
-  s->payload = std::move(reason);
-  detail::send_signal(to, s);
+  detail::send_exit(to, pid{}, std::move(reason));
 }
 
 expected<void, error> runtime::register_name(atom name, const pid& p) {

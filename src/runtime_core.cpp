@@ -109,6 +109,14 @@ std::vector<atom> runtime_core::registered() const {
   return out;
 }
 
+expected<void, error> runtime_core::send_to_name(atom name, term msg) {
+  auto to = whereis(name);
+  if (!to)
+    return unexpected(not_registered(name));
+  send_message(to, std::move(msg));
+  return {};
+}
+
 error runtime_core::not_registered(atom name) {
   return error{errc::badarg,
                fmt::format("no process is registered as '{}'", name.text())};

@@ -60,6 +60,9 @@ public:
   [[nodiscard]] expected<void, error> unregister(atom name);
   [[nodiscard]] pid whereis(atom name) const;
   [[nodiscard]] std::vector<atom> registered() const;
+  /// Sends to a registered name: `badarg` if nobody has it (Erlang's
+  /// `Name ! Msg`).
+  [[nodiscard]] expected<void, error> send_to_name(atom name, term msg);
   /// The `badarg` of a send to a name nobody has.
   [[nodiscard]] static error not_registered(atom name);
   /// A dying process drops its name. Returns the name it had (or '').

@@ -136,25 +136,15 @@ scoped_mailbox::~scoped_mailbox() {
 }
 
 void scoped_mailbox::send(const pid& to, term msg) const {
-  auto* s = new detail::signal;
-  s->payload = std::move(msg);
-  detail::send_signal(to, s);
+  detail::send_message(to, std::move(msg));
 }
 
 expected<void, error> scoped_mailbox::send(atom name, term msg) const {
-  auto to = proc_->runtime().whereis(name);
-  if (!to)
-    return unexpected(detail::runtime_core::not_registered(name));
-  send(to, std::move(msg));
-  return {};
+  return proc_->runtime().send_to_name(name, std::move(msg));
 }
 
 void scoped_mailbox::exit(const pid& to, term reason) const {
-  auto* s = new detail::signal;
-  s->kind = detail::signal_kind::exit;
-  s->from = self_;
-  s->payload = std::move(reason);
-  detail::send_signal(to, s);
+  detail::send_exit(to, self_, std::move(reason));
 }
 
 std::optional<term> scoped_mailbox::receive(std::chrono::milliseconds timeout) {

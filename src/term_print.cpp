@@ -6,6 +6,7 @@
 // then written out as UTF-8, so a binary holding the UTF-8 bytes of "é"
 // prints as `<<"Ã©">>` exactly as `~p` shows it.
 
+#include "otp/detail/type_name.hpp"
 #include "otp/term.hpp"
 
 #include <array>
@@ -258,13 +259,6 @@ bool printable_charlist(const term& t) noexcept {
   return at->is_nil();
 }
 
-std::string demangle(const char* name) {
-  int status = 0;
-  std::unique_ptr<char, void (*)(void*)> out{
-      abi::__cxa_demangle(name, nullptr, nullptr, &status), std::free};
-  return status == 0 && out ? std::string{out.get()} : std::string{name};
-}
-
 void print(std::string& out, const term& t);
 
 void print_list(std::string& out, const term& t) {
@@ -318,7 +312,7 @@ void print(std::string& out, const term& t) {
     auto* b =
         static_cast<const detail::any_box*>(detail::term_access::box_of(t));
     out += "#Any<";
-    out += demangle(b->type->name());
+    out += detail::demangle(b->type->name());
     out += '>';
     return;
   }

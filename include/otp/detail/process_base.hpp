@@ -237,6 +237,13 @@ private:
 /// Sends `s` to `to` as `deliver` does; a dead or remote target answers as
 /// Erlang's would. Takes `s`.
 void send_signal(const pid& to, signal* s) noexcept;
+/// Sends the message `msg` to `to` (a dead process drops it). A message
+/// holding a C++ value (term::any) bound for another node throws
+/// std::invalid_argument: it could never be encoded. Thread-safe.
+void send_message(const pid& to, term msg);
+/// Sends an exit signal (Erlang's exit/2) from `from` (the null pid when
+/// it comes from outside any process). Thread-safe.
+void send_exit(const pid& to, pid from, term reason);
 
 /// The process running on this thread, if any.
 [[nodiscard]] process_base* current_process() noexcept;

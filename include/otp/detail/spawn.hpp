@@ -3,6 +3,7 @@
 
 #include "otp/actor.hpp"
 #include "otp/detail/process_base.hpp"
+#include "otp/detail/type_name.hpp"
 #include "otp/process.hpp"
 #include "otp/task.hpp"
 
@@ -13,9 +14,6 @@
 #include <typeinfo>
 
 namespace otp::detail {
-
-/// A demangled type name, for process_info's initial_call.
-[[nodiscard]] std::string type_name(const std::type_info& t);
 
 /// Makes a new control block's number. Thread-safe.
 [[nodiscard]] std::uint64_t next_process_number(runtime_core& rt) noexcept;
