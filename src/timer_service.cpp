@@ -35,7 +35,7 @@ void timer_service::start(std::chrono::milliseconds delay, timer_payload p) {
   if (!manual_)
     deadline += 1;
   auto key = p.key;
-  by_key_[key] = wheel_.insert(deadline, std::move(p));
+  by_key_.insert(key, wheel_.insert(deadline, std::move(p)));
   // Wake the thread only when it sleeps past this deadline: timers started
   // together mostly share a millisecond, and each wake-up is a syscall.
   if (!manual_ && deadline < sleeping_until_) {
@@ -48,11 +48,10 @@ void timer_service::start(std::chrono::milliseconds delay, timer_payload p) {
 std::optional<std::chrono::milliseconds>
 timer_service::cancel(std::uint64_t key) {
   std::lock_guard lock{mutex_};
-  auto it = by_key_.find(key);
-  if (it == by_key_.end())
+  auto id = by_key_.extract(key);
+  if (!id)
     return std::nullopt;
-  auto deadline = wheel_.cancel(it->second);
-  by_key_.erase(it);
+  auto deadline = wheel_.cancel(*id);
   if (!deadline)
     return std::nullopt;
   auto now = now_ms();
@@ -67,7 +66,7 @@ std::size_t timer_service::pending() const {
 std::size_t timer_service::fire_due(std::unique_lock<std::mutex>& lock) {
   std::vector<timer_payload> due;
   wheel_.advance(now_ms(), [&](timer_id, timer_payload&& p) {
-    by_key_.erase(p.key);
+    (void)by_key_.extract(p.key);
     due.push_back(std::move(p));
   });
   // Deliver outside the lock: delivering may wake processes, and a process
@@ -127,7 +126,7 @@ void timer_service::stop() {
     thread_.join();
   std::lock_guard lock{mutex_};
   wheel_.advance(UINT64_MAX, [](timer_id, timer_payload&&) {});
-  by_key_.clear();
+  by_key_ = decltype(by_key_){};
 }
 
 } // namespace otp::internal
