@@ -64,7 +64,10 @@ std::size_t timer_service::pending() const {
 }
 
 std::size_t timer_service::fire_due(std::unique_lock<std::mutex>& lock) {
-  std::vector<timer_payload> due;
+  // One thread fires at a time (the timer thread, or the testkit's), so the
+  // batch buffer is reused across calls instead of growing anew each time.
+  auto& due = due_;
+  due.clear();
   wheel_.advance(now_ms(), [&](timer_id, timer_payload&& p) {
     (void)by_key_.extract(p.key);
     due.push_back(std::move(p));
@@ -86,8 +89,10 @@ std::size_t timer_service::fire_due(std::unique_lock<std::mutex>& lock) {
       delete s; // a name no longer registered: the message is dropped
   }
   rt_.scheduler().end_batch();
+  auto fired = due.size();
+  due.clear(); // drop the pids now, not at the next firing
   lock.lock();
-  return due.size();
+  return fired;
 }
 
 std::size_t timer_service::advance(std::chrono::milliseconds by) {

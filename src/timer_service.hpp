@@ -18,6 +18,7 @@
 #include <optional>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
 namespace otp::detail {
 class runtime_core;
@@ -71,6 +72,7 @@ private:
   /// Timer ref counter → wheel id: an open-addressing table from the pool
   /// (a node allocation per timer showed in the timers benchmark).
   detail::flat_table<std::uint64_t, timer_id, std::hash<std::uint64_t>> by_key_;
+  std::vector<timer_payload> due_; ///< the firing thread's batch
   bool stopping_ = false;
   std::uint64_t sleeping_until_ = 0; ///< the deadline the thread waits for
   std::thread thread_;
