@@ -6,6 +6,16 @@
 
 namespace otp::detail {
 
+namespace {
+/// This thread's shard of the live count.
+std::size_t this_thread_shard() noexcept {
+  static std::atomic<std::size_t> next{0};
+  thread_local const std::size_t shard =
+      next.fetch_add(1, std::memory_order_relaxed);
+  return shard;
+}
+} // namespace
+
 runtime_core::runtime_core(std::unique_ptr<internal::scheduler> sched,
                            bool manual_time)
     : sched_(std::move(sched)), timers_(*this, manual_time) {
@@ -17,12 +27,25 @@ runtime_core::~runtime_core() {
 }
 
 void runtime_core::add(process_base* p) noexcept {
-  live_.fetch_add(1, std::memory_order_relaxed);
+  live_[this_thread_shard() % live_shards].count.fetch_add(
+      1, std::memory_order_relaxed);
   p->table_index = table_.add(p);
 }
 
+std::size_t runtime_core::live() const noexcept {
+  std::int64_t sum = 0;
+  for (auto& s : live_)
+    sum += s.count.load(std::memory_order_seq_cst);
+  return sum < 0 ? 0 : static_cast<std::size_t>(sum);
+}
+
 void runtime_core::count_exit() noexcept {
-  if (live_.fetch_sub(1, std::memory_order_acq_rel) == 1 && shutting_down()) {
+  // seq_cst, paired with shutdown's flag store and its reading of the
+  // counts: either shutdown sees this exit counted, or this sees the flag
+  // and wakes it to count again.
+  live_[this_thread_shard() % live_shards].count.fetch_sub(
+      1, std::memory_order_seq_cst);
+  if (shutting_down_.load(std::memory_order_seq_cst)) {
     std::lock_guard lock{exited_mutex_};
     all_exited_.notify_all();
   }
@@ -152,8 +175,7 @@ void runtime_core::shutdown() noexcept {
 
 void runtime_core::wait_all_exited() noexcept {
   std::unique_lock lock{exited_mutex_};
-  all_exited_.wait(
-      lock, [this] { return live_.load(std::memory_order_acquire) == 0; });
+  all_exited_.wait(lock, [this] { return live() == 0; });
 }
 
 } // namespace otp::detail

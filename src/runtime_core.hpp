@@ -47,9 +47,7 @@ public:
   /// runtime's reference. Called once per process, by itself.
   void remove(process_base* p, const term& reason) noexcept;
   [[nodiscard]] std::vector<pid> processes() const;
-  [[nodiscard]] std::size_t live() const noexcept {
-    return static_cast<std::size_t>(live_.load(std::memory_order_acquire));
-  }
+  [[nodiscard]] std::size_t live() const noexcept;
   [[nodiscard]] bool shutting_down() const noexcept {
     return shutting_down_.load(std::memory_order_acquire);
   }
@@ -85,7 +83,14 @@ private:
   internal::timer_service timers_;
   std::atomic<std::uint64_t> next_number_{1};
   internal::process_table table_;
-  std::atomic<std::int64_t> live_{0};
+  /// Live processes, counted in per-thread shards: a spawn on one worker
+  /// and the exit on another would otherwise move one cache line between
+  /// the cores per process. The sum is the count.
+  struct alignas(64) live_shard {
+    std::atomic<std::int64_t> count{0};
+  };
+  static constexpr std::size_t live_shards = 8;
+  std::array<live_shard, live_shards> live_;
   std::mutex exited_mutex_;
   std::condition_variable all_exited_;
   std::atomic<bool> shutting_down_{false};
