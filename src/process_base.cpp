@@ -95,7 +95,12 @@ process_extras& process_base::extras() {
 // -- sending ------------------------------------------------------------------
 
 inbox::push_result process_base::enqueue(signal* s) noexcept {
+  // Read before the push: once pushed, the owner may take and free it.
+  bool is_message =
+      s->kind == signal_kind::message || s->kind == signal_kind::timer;
   auto result = inbox_.push(s);
+  if (is_message && result != inbox::push_result::closed)
+    pushed_messages_.fetch_add(1, std::memory_order_relaxed);
   if (result == inbox::push_result::unblocked) {
     status_.store(1, std::memory_order_relaxed); // runnable
     wake();
@@ -180,15 +185,22 @@ void process_base::drain() noexcept {
   if (exiting_)
     return; // what is still queued is answered by terminate
   signal* s = inbox_.take_all();
+  std::int32_t messages = 0;
   while (s) {
     signal* next = s->next;
+    messages +=
+        s->kind == signal_kind::message || s->kind == signal_kind::timer;
     handle_signal(s);
     if (exiting_) {
       leftover_ = next; // answered in terminate, as a dead process would
-      return;
+      break;
     }
     s = next;
   }
+  if (messages)
+    taken_messages_.store(taken_messages_.load(std::memory_order_relaxed) +
+                              static_cast<std::uint32_t>(messages),
+                          std::memory_order_relaxed);
 }
 
 void process_base::set_exit(term reason) noexcept {
@@ -598,7 +610,12 @@ void process_base::fill_info(process_info& out) const {
   auto* self_block = const_cast<process_base*>(this);
   out.self = self_block->self();
   out.status = statuses[status_.load(std::memory_order_relaxed)];
-  out.message_queue_len = queue_len_.load(std::memory_order_relaxed);
+  // Wrapping arithmetic: a drain may be counted before the push it took.
+  auto pending = static_cast<std::int32_t>(
+      pushed_messages_.load(std::memory_order_relaxed) -
+      taken_messages_.load(std::memory_order_relaxed));
+  out.message_queue_len = queue_len_.load(std::memory_order_relaxed) +
+                          static_cast<std::size_t>(pending > 0 ? pending : 0);
   out.trap_exit = trap_exit();
   out.registered_name = atom::from_index(name.load(std::memory_order_acquire));
   out.initial_call = initial_call();

@@ -12,8 +12,10 @@ namespace otp {
 
 struct process_info {
   pid self;
-  atom status;                       ///< running, runnable, waiting or exiting
-  std::size_t message_queue_len = 0; ///< messages taken into the queue
+  atom status; ///< running, runnable, waiting or exiting
+  /// Messages waiting: taken into its queue or still in its inbox (as erl
+  /// counts them, so a busy, overloaded process shows).
+  std::size_t message_queue_len = 0;
   std::vector<pid> links;
   std::vector<pid> monitors;     ///< processes this one monitors
   std::vector<pid> monitored_by; ///< processes monitoring this one

@@ -167,12 +167,23 @@ TEST(ProcessInfo, ProcessesListsEveryLiveProcess) {
 
 TEST(ProcessInfo, MessageQueueLenCountsMessagesNotYetTaken) {
   // erl: P ! a, P ! b, process_info(P, message_queue_len) -> 2 at once,
-  // even before P runs. otp++ counts only messages the process has taken
-  // from its inbox into its queue (documented in process_info.hpp): a
-  // process that has not run since they were sent reports 0, so the figure
-  // cannot show an overloaded, busy process.
-  GTEST_SKIP() << "message_queue_len counts only messages the process has "
-                  "taken into its queue, not those still in its inbox";
+  // even before P runs; then 0 once P has received them.
+  otp::testkit tk;
+  auto p = tk.spawn([](otp::process& self) -> otp::task<> {
+    (void)co_await self.receive();
+    (void)co_await self.receive();
+    co_await self.receive([](const term&) { return false; });
+  });
+  tk.run_until_idle();
+  tk.send(p, "a"_a);
+  tk.send(p, "b"_a);
+  ASSERT_TRUE(tk.info(p));
+  EXPECT_EQ(tk.info(p)->message_queue_len, 2u); // not yet taken
+  tk.run_until_idle();
+  EXPECT_EQ(tk.info(p)->message_queue_len, 0u);
+  tk.send(p, "c"_a);
+  tk.run_until_idle(); // taken into the queue, not received
+  EXPECT_EQ(tk.info(p)->message_queue_len, 1u);
 }
 
 // -- identity (SEMANTICS.md §1, row "identity")
