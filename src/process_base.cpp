@@ -13,8 +13,6 @@
 namespace otp::detail {
 namespace {
 
-thread_local process_base* current = nullptr;
-
 /// Messages a process may take per turn before others get the worker
 /// (the BEAM's reductions, counted in messages).
 constexpr int turn_budget = 1000;
@@ -57,13 +55,6 @@ void* process_extras::operator new(std::size_t size) {
 
 void process_extras::operator delete(void* p, std::size_t size) noexcept {
   pool_free(p, size);
-}
-
-process_base* current_process() noexcept {
-  return current;
-}
-void set_current_process(process_base* p) noexcept {
-  current = p;
 }
 
 process_base::process_base(runtime_core& rt, std::uint64_t number) noexcept
@@ -157,8 +148,6 @@ void send_exit(const pid& to, pid from, term reason) {
 // -- running ------------------------------------------------------------------
 
 void process_base::run() noexcept {
-  auto* outer = current;
-  current = this;
   int budget = turn_budget;
   status_.store(0, std::memory_order_relaxed);
   for (;;) {
@@ -178,7 +167,6 @@ void process_base::run() noexcept {
       break; // the next signal wakes it, maybe on another worker at once
     status_.store(0, std::memory_order_relaxed);
   }
-  current = outer;
 }
 
 void process_base::drain() noexcept {

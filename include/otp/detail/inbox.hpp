@@ -68,13 +68,6 @@ public:
     return reverse(head);
   }
 
-  [[nodiscard]] bool is_blocked() const noexcept {
-    return head_.load(std::memory_order_acquire) == blocked_tag();
-  }
-  [[nodiscard]] bool is_closed() const noexcept {
-    return head_.load(std::memory_order_acquire) == closed_tag();
-  }
-
   /// Walks queued signals newest first without taking them (testkit only,
   /// when no other thread can push).
   template <class F>

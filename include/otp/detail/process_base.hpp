@@ -251,8 +251,4 @@ void send_message(const pid& to, term msg);
 /// it comes from outside any process). Thread-safe.
 void send_exit(const pid& to, pid from, term reason);
 
-/// The process running on this thread, if any.
-[[nodiscard]] process_base* current_process() noexcept;
-void set_current_process(process_base* p) noexcept;
-
 } // namespace otp::detail
