@@ -53,7 +53,22 @@ public:
         "runnable",
         "waiting",
         "exiting",
-        "flush"};
+        "flush",
+        "$gen_call",
+        "$gen_cast",
+        "alias",
+        "system",
+        "ack",
+        "reply",
+        "noreply",
+        "stop",
+        "continue",
+        "hibernate",
+        "bad_return_value",
+        "calling_self",
+        "gen_server",
+        "call",
+        "suspended"};
     for (auto s : seeds)
       intern(s);
   }

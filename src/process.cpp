@@ -92,6 +92,18 @@ ref process::monitor(atom name) const {
   return p_->monitor(p_->runtime().whereis(name), object);
 }
 
+ref process::monitor(const pid& target, alias_demonitor_t) const {
+  return p_->monitor_with_alias(target);
+}
+
+ref process::alias() const {
+  return p_->make_alias();
+}
+
+bool process::unalias(const ref& alias) const {
+  return p_->remove_alias(alias);
+}
+
 bool process::demonitor(const ref& tag) const {
   return p_->demonitor(tag, false);
 }

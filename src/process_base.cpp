@@ -87,8 +87,7 @@ process_extras& process_base::extras() {
 
 inbox::push_result process_base::enqueue(signal* s) noexcept {
   // Read before the push: once pushed, the owner may take and free it.
-  bool is_message =
-      s->kind == signal_kind::message || s->kind == signal_kind::timer;
+  bool is_message = carries_message(s->kind);
   auto result = inbox_.push(s);
   if (is_message && result != inbox::push_result::closed)
     pushed_messages_.fetch_add(1, std::memory_order_relaxed);
@@ -139,6 +138,19 @@ void send_message(const pid& to, term msg) {
   send_signal(to, s);
 }
 
+void send_to_alias(const pid& to, const ref& alias, term msg) {
+  if (!to.is_local() && msg.contains_any())
+    throw std::invalid_argument(
+        "otp: a message holding a C++ value (term::any) cannot be sent to "
+        "another node: " +
+        to_string(to));
+  auto* s = new signal;
+  s->kind = signal_kind::alias_message;
+  s->payload = std::move(msg);
+  s->extra = alias;
+  send_signal(to, s);
+}
+
 void send_exit(const pid& to, pid from, term reason) {
   auto* s = make_signal(signal_kind::exit, std::move(from));
   s->payload = std::move(reason);
@@ -176,8 +188,7 @@ void process_base::drain() noexcept {
   std::int32_t messages = 0;
   while (s) {
     signal* next = s->next;
-    messages +=
-        s->kind == signal_kind::message || s->kind == signal_kind::timer;
+    messages += carries_message(s->kind);
     handle_signal(s);
     if (exiting_) {
       leftover_ = next; // answered in terminate, as a dead process would
@@ -224,6 +235,12 @@ void process_base::handle_signal(signal* s) noexcept {
   case signal_kind::timeout:
     timeout_fired_ = s->seq;
     break;
+  case signal_kind::alias_message:
+    if (extras_ && extras_->aliases.contains(s->extra.as_ref())) {
+      append_message(s);
+      return;
+    }
+    break; // the alias is no longer active: the message never lands
   case signal_kind::link: {
     auto& links = extras().links;
     std::lock_guard lock{lock_};
@@ -274,6 +291,8 @@ void process_base::handle_signal(signal* s) noexcept {
       active = extras_->monitors.erase(s->extra.as_ref());
     }
     if (active) {
+      if (!extras_->aliases.empty())
+        extras_->aliases.erase(s->extra.as_ref()); // {alias, demonitor}
       append_message(s); // payload is the whole 'DOWN' tuple
       return;
     }
@@ -444,6 +463,32 @@ ref process_base::monitor(const pid& target, term object) {
   return tag;
 }
 
+ref process_base::make_alias() {
+  auto alias = ref::make();
+  extras().aliases.insert(alias, true);
+  return alias;
+}
+
+bool process_base::remove_alias(const ref& alias) noexcept {
+  return extras_ && extras_->aliases.erase(alias);
+}
+
+void process_base::compact() noexcept {
+  if (extras_ && extras_->links.empty() && extras_->monitors.empty() &&
+      extras_->monitored_by.empty() && extras_->aliases.empty()) {
+    std::unique_ptr<process_extras> gone;
+    std::lock_guard lock{lock_};
+    gone = std::move(extras_);
+  }
+}
+
+ref process_base::monitor_with_alias(const pid& target) {
+  ref tag = monitor(target, term{target});
+  if (extras_->monitors.contains(tag)) // not already answered with noproc
+    extras_->aliases.insert(tag, true);
+  return tag;
+}
+
 bool process_base::demonitor(const ref& tag, bool flush) noexcept {
   bool active = false;
   pid target;
@@ -454,6 +499,8 @@ bool process_base::demonitor(const ref& tag, bool flush) noexcept {
       target = std::move(*found);
     }
   }
+  if (extras_ && !extras_->aliases.empty())
+    extras_->aliases.erase(tag); // {alias, demonitor}
   if (active) {
     auto* s = make_signal(signal_kind::demonitor, self());
     s->extra = tag;
@@ -631,7 +678,7 @@ std::vector<term> process_base::peek_messages() const {
     out.push_back(s->payload);
   std::vector<term> pending;
   inbox_.peek([&](const signal& s) {
-    if (s.kind == signal_kind::message || s.kind == signal_kind::timer)
+    if (carries_message(s.kind))
       pending.push_back(s.payload);
   });
   out.insert(out.end(), pending.rbegin(), pending.rend());

@@ -69,6 +69,21 @@ public:
     return process_base::demonitor(tag, true);
   }
 
+  ref monitor_with_alias(const pid& target) {
+    std::lock_guard lock{mutex_};
+    return process_base::monitor_with_alias(target);
+  }
+
+  ref make_alias() {
+    std::lock_guard lock{mutex_};
+    return process_base::make_alias();
+  }
+
+  bool remove_alias(const ref& alias) {
+    std::lock_guard lock{mutex_};
+    return process_base::remove_alias(alias);
+  }
+
   void end(term reason) {
     {
       std::lock_guard lock{mutex_};
@@ -131,6 +146,10 @@ scoped_mailbox::scoped_mailbox(runtime& rt)
     proc_->end(atoms::shutdown);
 }
 
+detail::runtime_core& scoped_mailbox::core() const noexcept {
+  return proc_->runtime();
+}
+
 scoped_mailbox::~scoped_mailbox() {
   proc_->end(atoms::normal);
 }
@@ -161,6 +180,18 @@ scoped_mailbox::receive_matching(bool (*match)(const void*, const term&),
 
 ref scoped_mailbox::monitor(const pid& target) {
   return proc_->monitor(target);
+}
+
+ref scoped_mailbox::monitor(const pid& target, alias_demonitor_t) {
+  return proc_->monitor_with_alias(target);
+}
+
+ref scoped_mailbox::alias() {
+  return proc_->make_alias();
+}
+
+bool scoped_mailbox::unalias(const ref& alias) {
+  return proc_->remove_alias(alias);
 }
 
 bool scoped_mailbox::demonitor(const ref& tag, flush_t) {

@@ -79,8 +79,23 @@ inline constexpr atom runnable       = atom::from_index(24);
 inline constexpr atom waiting        = atom::from_index(25);
 inline constexpr atom exiting        = atom::from_index(26);
 inline constexpr atom flush          = atom::from_index(27);
+inline constexpr atom gen_call       = atom::from_index(28);  // '$gen_call'
+inline constexpr atom gen_cast       = atom::from_index(29);  // '$gen_cast'
+inline constexpr atom alias          = atom::from_index(30);
+inline constexpr atom system         = atom::from_index(31);
+inline constexpr atom ack            = atom::from_index(32);
+inline constexpr atom reply          = atom::from_index(33);
+inline constexpr atom noreply        = atom::from_index(34);
+inline constexpr atom stop           = atom::from_index(35);
+inline constexpr atom continue_      = atom::from_index(36);  // 'continue'
+inline constexpr atom hibernate      = atom::from_index(37);
+inline constexpr atom bad_return_value = atom::from_index(38);
+inline constexpr atom calling_self   = atom::from_index(39);
+inline constexpr atom gen_server     = atom::from_index(40);
+inline constexpr atom call           = atom::from_index(41);
+inline constexpr atom suspended      = atom::from_index(42);
 // clang-format on
-inline constexpr std::uint32_t seeded_count = 28;
+inline constexpr std::uint32_t seeded_count = 43;
 } // namespace atoms
 
 namespace detail {

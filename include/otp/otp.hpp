@@ -11,5 +11,8 @@
 #include "otp/ref.hpp"
 #include "otp/runtime.hpp"
 #include "otp/scoped_mailbox.hpp"
+#include "otp/gen_server.hpp"
+#include "otp/server_ref.hpp"
+#include "otp/sys.hpp"
 #include "otp/task.hpp"
 #include "otp/term.hpp"

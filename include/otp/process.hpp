@@ -65,6 +65,14 @@ struct flush_t {
 };
 inline constexpr flush_t flush{};
 
+/// Option for `monitor`: Erlang's `[{alias, demonitor}]`. The monitor's ref
+/// is also an alias of the monitoring process, active until the DOWN
+/// arrives or the monitor is removed.
+struct alias_demonitor_t {
+  explicit constexpr alias_demonitor_t() = default;
+};
+inline constexpr alias_demonitor_t alias_demonitor{};
+
 /// A pattern usable by selective receive.
 template <class P>
 concept message_pattern = std::predicate<const P&, const term&>;
@@ -158,10 +166,21 @@ public:
   ref monitor(const pid& target) const;
   /// Monitors the process registered as `name`; the DOWN names `name`.
   ref monitor(atom name) const;
+  /// `monitor(process, Target, [{alias, demonitor}])`.
+  ref monitor(const pid& target, alias_demonitor_t) const;
   /// Stops the monitor; returns whether it was still active.
   bool demonitor(const ref& tag) const;
   /// ... and removes its 'DOWN' if already in the mailbox.
   bool demonitor(const ref& tag, flush_t) const;
+
+  // -- aliases ----------------------------------------------------------------
+
+  /// Erlang's `alias()`: a ref that `send_to_alias(self(), alias, msg)`
+  /// reaches while it is active. Messages arriving after `unalias` are
+  /// dropped, never delivered.
+  [[nodiscard]] ref alias() const;
+  /// Deactivates an alias; returns whether it was active.
+  bool unalias(const ref& alias) const;
 
   // -- names ------------------------------------------------------------------
 

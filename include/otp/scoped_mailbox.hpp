@@ -26,7 +26,8 @@ class runtime;
 
 namespace detail {
 class foreign_process;
-}
+class runtime_core;
+} // namespace detail
 
 class scoped_mailbox {
 public:
@@ -57,11 +58,19 @@ public:
   }
 
   ref monitor(const pid& target);
+  /// `monitor(process, Target, [{alias, demonitor}])` (see otp::process).
+  ref monitor(const pid& target, alias_demonitor_t);
   bool demonitor(const ref& tag, flush_t);
+  /// Erlang's `alias()` / `unalias/1` (see otp::process).
+  [[nodiscard]] ref alias();
+  bool unalias(const ref& alias);
 
   /// Waits until `p` ends and returns its exit reason (`noproc` if it was
   /// already gone); nullopt if `timeout` passes first.
   std::optional<term> wait(const pid& p, std::chrono::milliseconds timeout);
+
+  /// The runtime it belongs to (runtime internals, for otp++'s behaviours).
+  [[nodiscard]] detail::runtime_core& core() const noexcept;
 
   /// Messages received but not yet taken (for diagnostics).
   [[nodiscard]] std::size_t pending() const;

@@ -42,6 +42,7 @@ struct process_extras {
   small_map<pid, bool> links;              ///< the value is unused
   small_map<ref, pid> monitors;            ///< tag → the process we monitor
   small_map<ref, monitor_in> monitored_by; ///< tag → who watches us
+  small_map<ref, bool> aliases; ///< active aliases (owner only, no lock)
 };
 
 /// A tiny test-and-set lock guarding what other threads read for
@@ -110,6 +111,18 @@ public:
   void unlink(const pid& to) noexcept;
   [[nodiscard]] ref monitor(const pid& target, term object);
   bool demonitor(const ref& tag, bool flush) noexcept;
+  /// Erlang's `alias()`: a new ref that messages sent with
+  /// `send_to_alias` reach only while it is active.
+  [[nodiscard]] ref make_alias();
+  /// `unalias(Alias)`: later messages to it are dropped as they arrive.
+  /// Returns whether it was active.
+  bool remove_alias(const ref& alias) noexcept;
+  /// `monitor(process, Target, [{alias, demonitor}])`: the monitor's ref is
+  /// also an alias, active until the DOWN arrives or the demonitor.
+  [[nodiscard]] ref monitor_with_alias(const pid& target);
+  /// Gives back what an idle process holds and can rebuild (hibernate):
+  /// empty link, monitor and alias tables.
+  void compact() noexcept;
   /// Ties a timer aimed at this process to its life: it is cancelled when
   /// the process ends. Thread-safe (the starter may be another process).
   /// False if the process has already ended (the caller cancels it).
@@ -247,6 +260,10 @@ void send_signal(const pid& to, signal* s) noexcept;
 /// holding a C++ value (term::any) bound for another node throws
 /// std::invalid_argument: it could never be encoded. Thread-safe.
 void send_message(const pid& to, term msg);
+/// Sends `msg` to the alias `alias` of `to` (`Alias ! Msg`): delivered only
+/// if `to` still has the alias active when the message arrives, dropped
+/// otherwise (a late reply never lands). Thread-safe.
+void send_to_alias(const pid& to, const ref& alias, term msg);
 /// Sends an exit signal (Erlang's exit/2) from `from` (the null pid when
 /// it comes from outside any process). Thread-safe.
 void send_exit(const pid& to, pid from, term reason);

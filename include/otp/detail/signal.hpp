@@ -12,18 +12,25 @@
 namespace otp::detail {
 
 enum class signal_kind : std::uint8_t {
-  message,     ///< payload: the message
-  exit,        ///< exit/2: payload: reason; from: sender
-  forced_exit, ///< untrappable exit with payload as reason (runtime shutdown)
-  exit_linked, ///< a linked process died: payload: reason; from: the dead one
-  link,        ///< from: the process that linked to us
-  unlink,      ///< from: the process that unlinked
-  monitor,     ///< from: watcher; extra: the ref; payload: name or []
-  demonitor,   ///< from: watcher; extra: the ref
-  down,        ///< extra: the ref; payload: reason; from: the dead process
-  timeout,     ///< a receive timeout fired; seq: which receive
-  timer,       ///< a timer message: payload: the message; seq: timer id
+  message,       ///< payload: the message
+  exit,          ///< exit/2: payload: reason; from: sender
+  forced_exit,   ///< untrappable exit with payload as reason (runtime shutdown)
+  exit_linked,   ///< a linked process died: payload: reason; from: the dead one
+  link,          ///< from: the process that linked to us
+  unlink,        ///< from: the process that unlinked
+  monitor,       ///< from: watcher; extra: the ref; payload: name or []
+  demonitor,     ///< from: watcher; extra: the ref
+  down,          ///< extra: the ref; payload: reason; from: the dead process
+  timeout,       ///< a receive timeout fired; seq: which receive
+  timer,         ///< a timer message: payload: the message; seq: timer id
+  alias_message, ///< payload: the message; extra: the alias it is sent to
 };
+
+/// Whether `kind` carries a message (counted by message_queue_len).
+[[nodiscard]] constexpr bool carries_message(signal_kind kind) noexcept {
+  return kind == signal_kind::message || kind == signal_kind::timer ||
+         kind == signal_kind::alias_message;
+}
 
 struct signal {
   signal* next = nullptr;

@@ -1,0 +1,483 @@
+#pragma once
+/// `otp::gen_server`: OTP's generic server.
+///
+/// A server is a class deriving from `otp::gen_server::server<Self>` whose
+/// members are its state. It defines the callbacks it needs; the others have
+/// OTP's defaults. Each callback returns a typed result mirroring OTP's
+/// tuples, so a wrong combination does not compile (`reply` from
+/// `handle_cast`, for one):
+///
+/// ```cpp
+/// class counter : public otp::gen_server::server<counter> {
+/// public:
+///   explicit counter(int start) : n_(start) {}
+///   call_result handle_call(const otp::term& req, const from&) {
+///     if (req == "get"_a) return reply(n_);
+///     return stop("unknown"_a, "error"_a);
+///   }
+///   cast_result handle_cast(const otp::term& msg) {
+///     n_ += msg.as_int();
+///     return noreply();
+///   }
+/// private:
+///   std::int64_t n_;
+/// };
+///
+/// auto started = co_await otp::gen_server::start_link<counter>(self, {}, 0);
+/// otp::gen_server::cast(self, *started, 5);
+/// auto n = co_await otp::gen_server::call(self, *started, "get"_a);
+/// ```
+///
+/// | OTP                                      | otp++ callback result |
+/// |------------------------------------------|------------------------------|
+/// | `{ok, S}` / `{ok, S, T|hibernate|{continue,C}}` | `ok()` / `ok(100ms)`,
+/// `ok(hibernate)`, `ok(continue_with(c))` | | `ignore`, `{stop, R}`, `{error,
+/// R}`      | `ignore()`, `stop(r)`, `init_error(r)` | | `{reply, R, S}` (+4th
+/// element)           | `reply(r)` / `reply(r, 100ms)` ...   | | `{noreply, S}`
+/// (+4th element)            | `noreply()` / `noreply(hibernate)` ... | |
+/// `{stop, R, S}` / `{stop, R, Reply, S}`   | `stop(r)` / `stop(r, reply)` |
+///
+/// Handlers may be coroutines: a `handle_call` returning
+/// `otp::task<call_result>` can `co_await otp::gen_server::call(self(), ...)`
+/// another server. Like Erlang's gen_server it waits for the answer in a
+/// selective receive (its other messages stay queued), and the worker thread
+/// runs other processes meanwhile: no scheduler thread is ever blocked.
+/// Throwing a result (`throw noreply();`) returns it, as Erlang's `throw`
+/// does. Any other exception ends the server as an error exit would:
+/// terminate runs with the reason, then the process exits with it.
+///
+/// Calls from processes follow OTP exactly: on failure (`noproc`, the
+/// server's death, `timeout`, `calling_self`) the caller exits with
+/// `{Reason, {gen_server, call, [Server, Request]}}` (an `exit_exception`
+/// that can be caught, like Erlang's `catch`), and `try_call` returns the
+/// same reason as an error instead. Outside the runtime (a
+/// `scoped_mailbox`), `call` returns it as an error.
+
+#include "otp/atom.hpp"
+#include "otp/error.hpp"
+#include "otp/expected.hpp"
+#include "otp/pid.hpp"
+#include "otp/process.hpp"
+#include "otp/ref.hpp"
+#include "otp/server_ref.hpp"
+#include "otp/task.hpp"
+#include "otp/term.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <variant>
+
+namespace otp {
+
+class runtime;
+class scoped_mailbox;
+
+/// A timeout meaning "wait forever" (Erlang's `infinity`).
+inline constexpr std::chrono::milliseconds infinity =
+    std::chrono::milliseconds::max();
+
+namespace gen_server {
+
+using namespace std::chrono_literals;
+
+// -- what callbacks return ----------------------------------------------------
+
+/// The 4th element of OTP's results: `hibernate`.
+struct hibernate_t {
+  explicit constexpr hibernate_t() = default;
+};
+inline constexpr hibernate_t hibernate{};
+
+/// The 4th element `{continue, Value}`: `handle_continue(value)` runs before
+/// any other message.
+struct continue_with {
+  term value;
+};
+
+/// What the server does after a callback: wait for the next message, time
+/// out, hibernate, or continue.
+class next_action {
+public:
+  enum class kind : std::uint8_t { none, timeout, hibernation, continue_ };
+
+  next_action() noexcept = default;
+  /// `handle_info(timeout)` if no message arrives within `t` (`infinity`:
+  /// no timeout).
+  template <class Rep, class Period>
+  next_action(std::chrono::duration<Rep, Period> t)
+      : kind_(kind::timeout),
+        timeout_(t >= infinity
+                     ? infinity
+                     : std::chrono::ceil<std::chrono::milliseconds>(
+                           t < decltype(t)::zero() ? decltype(t)::zero() : t)) {
+  }
+  next_action(hibernate_t) noexcept : kind_(kind::hibernation) {}
+  next_action(continue_with c)
+      : kind_(kind::continue_), value_(std::move(c.value)) {}
+
+  [[nodiscard]] kind what() const noexcept { return kind_; }
+  [[nodiscard]] std::chrono::milliseconds timeout() const noexcept {
+    return timeout_;
+  }
+  [[nodiscard]] const term& continue_value() const noexcept { return value_; }
+
+private:
+  kind kind_ = kind::none;
+  std::chrono::milliseconds timeout_{0};
+  term value_;
+};
+
+/// `{ok, S}` and `{ok, S, Next}` from init.
+struct ok_result {
+  next_action next;
+};
+/// `ignore` from init.
+struct ignore_result {};
+/// `{error, R}` from init: the start returns `{error, R}`, the server exits
+/// `normal` without a crash report (OTP 26).
+struct init_error_result {
+  term reason;
+};
+/// `{reply, R, S}` and `{reply, R, S, Next}` (calls only).
+struct reply_result {
+  term reply;
+  next_action next;
+};
+/// `{noreply, S}` and `{noreply, S, Next}`.
+struct noreply_result {
+  next_action next;
+};
+/// `{stop, R, S}` (and `{stop, R}` from init).
+struct stop_result {
+  term reason;
+};
+/// `{stop, R, Reply, S}` (calls only): terminate, reply, exit.
+struct stop_reply_result {
+  term reason;
+  term reply;
+};
+
+namespace detail {
+/// A result variant; the valueless state (a default-constructed result)
+/// is a bad return value.
+template <class... Alternatives>
+class result {
+public:
+  result() noexcept = default;
+  template <class A>
+  requires(std::is_same_v<std::remove_cvref_t<A>, Alternatives> || ...)
+      result(A&& a)
+      : v_(std::forward<A>(a)) {}
+
+  template <class A>
+  [[nodiscard]] A* get_if() noexcept {
+    return std::get_if<A>(&v_);
+  }
+  [[nodiscard]] bool valid() const noexcept { return v_.index() != 0; }
+
+private:
+  std::variant<std::monostate, Alternatives...> v_;
+};
+} // namespace detail
+
+/// What `init` returns.
+using init_result =
+    detail::result<ok_result, ignore_result, stop_result, init_error_result>;
+/// What `handle_call` returns.
+using call_result = detail::result<reply_result, noreply_result, stop_result,
+                                   stop_reply_result>;
+/// What `handle_cast`, `handle_info` and `handle_continue` return.
+using cast_result = detail::result<noreply_result, stop_result>;
+using info_result = cast_result;
+using continue_result = cast_result;
+
+// -- the caller of a call -----------------------------------------------------
+
+/// OTP's `From`: `{Pid, Tag}`. Reply to it with `reply(from, value)`, now
+/// or later, from any process or thread.
+struct from {
+  pid caller;
+  term tag;
+
+  [[nodiscard]] term to_term() const { return term{caller, tag}; }
+  /// `{Pid, Tag}` back to a `from` (nullopt if it is not one).
+  [[nodiscard]] static std::optional<from> from_term(const term& t);
+};
+
+/// `gen_server:reply(From, Reply)`: sends the reply; a caller that has gone
+/// (or stopped waiting) drops it silently. Thread-safe.
+void reply(const from& to, term value);
+
+// -- servers ------------------------------------------------------------------
+
+class server_base;
+
+namespace detail {
+/// What the engine keeps about a running server (sys, crash reports).
+struct server_context;
+/// Binds a server object to its process (the engine does it).
+void bind(server_base& s, process& self, server_context& ctx) noexcept;
+} // namespace detail
+
+/// What every server has, whatever its type: `self()`, the result builders,
+/// and the hooks sys and crash reports read.
+class server_base {
+public:
+  server_base() = default;
+  server_base(const server_base&) = delete;
+  server_base& operator=(const server_base&) = delete;
+  virtual ~server_base() = default;
+
+  /// The server's own process (valid from `init` on).
+  [[nodiscard]] process& self() const noexcept { return *self_; }
+
+  /// The state as `sys::get_state` returns it. Default: the class's name.
+  [[nodiscard]] virtual term state() const;
+  /// The state as crash reports and `sys::get_status` show it (OTP's
+  /// format_status). Default: `state()`.
+  [[nodiscard]] virtual term format_status() const { return state(); }
+
+  // The callback types, usable unqualified in a server class.
+  using init_result = gen_server::init_result;
+  using call_result = gen_server::call_result;
+  using cast_result = gen_server::cast_result;
+  using info_result = gen_server::info_result;
+  using continue_result = gen_server::continue_result;
+  using from = gen_server::from;
+
+protected:
+  // Result builders, usable unqualified in callbacks.
+  static ok_result ok() { return {}; }
+  static ok_result ok(next_action next) { return {std::move(next)}; }
+  static ignore_result ignore() { return {}; }
+  static init_error_result init_error(term reason) {
+    return {std::move(reason)};
+  }
+  static reply_result reply(term value) { return {std::move(value), {}}; }
+  static reply_result reply(term value, next_action next) {
+    return {std::move(value), std::move(next)};
+  }
+  static noreply_result noreply() { return {}; }
+  static noreply_result noreply(next_action next) { return {std::move(next)}; }
+  static stop_result stop(term reason) { return {std::move(reason)}; }
+  static stop_reply_result stop(term reason, term reply) {
+    return {std::move(reason), std::move(reply)};
+  }
+  /// `gen_server:reply/2`, for deferred replies.
+  static void reply_to(const from& to, term value) {
+    gen_server::reply(to, std::move(value));
+  }
+  static continue_with then_continue(term value) { return {std::move(value)}; }
+
+private:
+  friend void detail::bind(server_base&, process&,
+                           detail::server_context&) noexcept;
+  process* self_ = nullptr;
+  detail::server_context* context_ = nullptr;
+};
+
+/// The base of a server class `Self` (CRTP: callbacks are found at compile
+/// time, so a synchronous handler costs a direct call). Callbacks a server
+/// may define, with their defaults:
+///
+/// | callback                                   | default |
+/// |--------------------------------------------|----------------------------|
+/// | `init_result init()`                       | `ok()` |
+/// | `call_result handle_call(const term&, const from&)` | `stop({bad_call,
+/// Req})` | | `cast_result handle_cast(const term&)`     | `stop({bad_cast,
+/// Msg})` | | `info_result handle_info(const term&)`     | log it, `noreply()`
+/// | | `continue_result handle_continue(const term&)` | `stop({bad_continue,
+/// C})` | | `void terminate(const term& reason)`       | nothing | |
+/// `expected<void, term> code_change(const term& old_vsn, const term& extra)` |
+/// ok |
+///
+/// Each of init, handle_call, handle_cast, handle_info and handle_continue
+/// may instead return `otp::task<R>` (a coroutine) of the same `R`.
+template <class Self>
+class server : public server_base {
+public:
+  init_result init() { return ok(); }
+  call_result handle_call(const term& request, const from&) {
+    return stop(term{atom{"bad_call"}, request});
+  }
+  cast_result handle_cast(const term& msg) {
+    return stop(term{atom{"bad_cast"}, msg});
+  }
+  info_result handle_info(const term& msg);
+  continue_result handle_continue(const term& value) {
+    return stop(term{atom{"bad_continue"}, value});
+  }
+  void terminate(const term&) {}
+  expected<void, term> code_change(const term&, const term&) { return {}; }
+};
+
+namespace detail {
+/// Logs an unexpected message, as OTP's default handle_info does.
+void log_unhandled_info(const server_base& s, const term& msg);
+} // namespace detail
+
+template <class Self>
+info_result server<Self>::handle_info(const term& msg) {
+  detail::log_unhandled_info(*this, msg);
+  return noreply();
+}
+
+// -- starting -----------------------------------------------------------------
+
+/// Options of `start`, `start_link`, `start_monitor`.
+struct start_options {
+  /// Registered before init runs; if taken, the start returns
+  /// `{error, {already_started, Pid}}` and init does not run.
+  std::optional<server_name> name{};
+  /// If init has not answered in time, the server is killed and the start
+  /// returns `{error, timeout}`.
+  std::chrono::milliseconds timeout = infinity;
+  /// `{debug, [trace]}`: log every message in and out from the start.
+  bool trace = false;
+  /// `{hibernate_after, T}`: hibernate after `T` without messages.
+  std::optional<std::chrono::milliseconds> hibernate_after{};
+};
+
+/// `{ok, Pid}`, `ignore` or `{error, Reason}`.
+class start_result {
+public:
+  static start_result ok(pid p) { return start_result{std::move(p)}; }
+  static start_result ignore() { return start_result{ignore_tag{}}; }
+  static start_result failed(term reason) {
+    return start_result{std::move(reason)};
+  }
+
+  [[nodiscard]] bool has_value() const noexcept { return v_.index() == 0; }
+  explicit operator bool() const noexcept { return has_value(); }
+  [[nodiscard]] bool ignored() const noexcept { return v_.index() == 1; }
+  /// The server's pid; throws std::logic_error if the start failed.
+  [[nodiscard]] const pid& value() const;
+  [[nodiscard]] const pid& operator*() const { return value(); }
+  /// The reason of `{error, Reason}` (`ignore` for ignored starts).
+  [[nodiscard]] term error() const;
+  /// `{ok, Pid}`, `ignore` or `{error, Reason}`.
+  [[nodiscard]] term to_term() const;
+  /// start_monitor's monitor (set whatever the outcome, as in OTP: a failed
+  /// start also sends its 'DOWN').
+  ref monitor;
+
+private:
+  struct ignore_tag {};
+  explicit start_result(pid p) : v_(std::move(p)) {}
+  explicit start_result(ignore_tag) : v_(std::in_place_index<1>) {}
+  explicit start_result(term reason)
+      : v_(std::in_place_index<2>, std::move(reason)) {}
+  std::variant<pid, std::monostate, term> v_;
+};
+
+enum class link_mode : std::uint8_t { none, link, monitor };
+
+} // namespace gen_server
+} // namespace otp
+
+#include "otp/detail/gen_server_engine.hpp"
+
+namespace otp::gen_server {
+
+/// `gen_server:start/3,4`: starts a server of type `S`, built in its new
+/// process from `args`, and returns once its init has answered.
+template <class S, class... Args>
+task<start_result> start(process& self, start_options options, Args... args) {
+  return detail::start<S>(self, link_mode::none, std::move(options),
+                          std::move(args)...);
+}
+/// `gen_server:start_link`: as start, linked to the caller before init runs.
+template <class S, class... Args>
+task<start_result> start_link(process& self, start_options options,
+                              Args... args) {
+  return detail::start<S>(self, link_mode::link, std::move(options),
+                          std::move(args)...);
+}
+/// `gen_server:start_monitor`: as start, monitored (`result.monitor`).
+template <class S, class... Args>
+task<start_result> start_monitor(process& self, start_options options,
+                                 Args... args) {
+  return detail::start<S>(self, link_mode::monitor, std::move(options),
+                          std::move(args)...);
+}
+/// `gen_server:start` from outside the runtime (blocks the calling thread).
+template <class S, class... Args>
+start_result start(runtime& rt, start_options options, Args... args) {
+  return detail::start_blocking<S>(rt, std::move(options), std::move(args)...);
+}
+
+// -- the client API -----------------------------------------------------------
+
+/// `gen_server:call`: the reply; on failure the caller exits with OTP's
+/// reason `{Reason, {gen_server, call, [Server, Request | Timeout]}}`.
+task<term> call(process& self, server_ref server, term request,
+                std::chrono::milliseconds timeout = 5s);
+/// `catch gen_server:call(...)`: the reply, or that reason as the error.
+task<expected<term, term>> try_call(process& self, server_ref server,
+                                    term request,
+                                    std::chrono::milliseconds timeout = 5s);
+/// `gen_server:call` from outside the runtime: blocks the calling thread.
+expected<term, term> call(scoped_mailbox& me, server_ref server, term request,
+                          std::chrono::milliseconds timeout = 5s);
+
+/// `gen_server:cast`: never fails, even to a dead or unknown server.
+void cast(process& self, const server_ref& server, term msg);
+void cast(runtime& rt, const server_ref& server, term msg);
+
+/// `gen_server:stop(Server, Reason, Timeout)`: returns once the server has
+/// run terminate and exited with `reason`. Otherwise the caller exits with
+/// `noproc`, `timeout` or the other exit reason, as OTP's does.
+task<void> stop(process& self, server_ref server, term reason = atoms::normal,
+                std::chrono::milliseconds timeout = infinity);
+/// The same from outside the runtime; the failure as an error.
+expected<void, term> stop(scoped_mailbox& me, server_ref server,
+                          term reason = atoms::normal,
+                          std::chrono::milliseconds timeout = infinity);
+
+/// An asynchronous request (`gen_server:send_request`): its monitor is also
+/// the alias the reply comes to.
+struct request_id {
+  ref tag;
+  term server; ///< as given, for error reasons
+};
+
+/// `gen_server:send_request(Server, Request)`.
+request_id send_request(process& self, const server_ref& server, term request);
+
+/// What `wait_response` and `check_response` give: `{reply, R}`,
+/// `{error, {Reason, Server}}`, `timeout`, or (check only) `no_reply`.
+class response {
+public:
+  enum class kind : std::uint8_t { reply, error, timeout, no_reply };
+  static response reply(term r) { return {kind::reply, std::move(r)}; }
+  static response error(term reason) {
+    return {kind::error, std::move(reason)};
+  }
+  static response timed_out() { return {kind::timeout, atoms::timeout}; }
+  static response none() { return {kind::no_reply, term{}}; }
+
+  [[nodiscard]] kind what() const noexcept { return kind_; }
+  [[nodiscard]] bool is_reply() const noexcept { return kind_ == kind::reply; }
+  /// The reply, or `{Reason, Server}` for an error.
+  [[nodiscard]] const term& value() const noexcept { return value_; }
+  /// `{reply, R}`, `{error, {Reason, Server}}`, `timeout` or `no_reply`.
+  [[nodiscard]] term to_term() const;
+
+private:
+  response(kind k, term v) : kind_(k), value_(std::move(v)) {}
+  kind kind_;
+  term value_;
+};
+
+/// `gen_server:wait_response(RequestId, Timeout)`. After a timeout the
+/// request stays pending (wait again, or drop it with `forget`).
+task<response> wait_response(process& self, const request_id& id,
+                             std::chrono::milliseconds timeout = infinity);
+/// `gen_server:check_response(Msg, RequestId)`: whether `msg` (taken with
+/// an ordinary receive) answers `id`; `no_reply` if it does not.
+response check_response(process& self, const term& msg, const request_id& id);
+/// Abandons a request: no reply or DOWN for it will arrive afterwards.
+void forget(process& self, const request_id& id);
+
+} // namespace otp::gen_server

@@ -1,0 +1,104 @@
+#pragma once
+/// `otp::sys`: Erlang's sys module for otp++'s behaviours (gen_server and
+/// those built on it). Each function sends a system message
+/// (`{system, From, Request}`) and waits for the answer; a server answers
+/// them even while suspended.
+///
+/// | Erlang                          | otp++ (from a process; `co_await`) |
+/// |---------------------------------|---------------------------------------|
+/// | `sys:get_state(S)`              | `sys::get_state(self, s)` (the server's
+/// `state()`) | | `sys:replace_state(S, F)`       |
+/// `sys::replace_state<Server>(self, s, [](Server&) {...})` | |
+/// `sys:get_status(S)`             | `sys::get_status(self, s)` | |
+/// `sys:suspend(S)` / `resume(S)`  | `sys::suspend(self, s)` /
+/// `sys::resume(self, s)` | | `sys:statistics(S, Flag)`       |
+/// `sys::statistics(self, s, sys::stats::get)` | | `sys:trace(S, Bool)` |
+/// `sys::trace(self, s, true)` | | `sys:change_code(S, M, V, X)`   |
+/// `sys::change_code(self, s, vsn, extra)` | | `sys:terminate(S, R)` |
+/// `sys::terminate(self, s, r)` |
+///
+/// As in Erlang, a failed sys call (unknown server, timeout, the server
+/// dying) exits the caller with `{Reason, {sys, Function, Args}}`.
+
+#include "otp/gen_server.hpp"
+
+#include <chrono>
+#include <functional>
+#include <stdexcept>
+#include <string>
+
+namespace otp::sys {
+
+using namespace std::chrono_literals;
+
+namespace detail {
+/// What `replace_state` sends: runs in the server, returns the new state().
+using state_function = std::function<term(gen_server::server_base&)>;
+
+task<term> sys_call(process& self, const server_ref& server, term request,
+                    atom function, std::chrono::milliseconds timeout);
+expected<term, term> sys_call(scoped_mailbox& me, const server_ref& server,
+                              term request, std::chrono::milliseconds timeout);
+[[noreturn]] void wrong_server_type(const char* expected_type);
+} // namespace detail
+
+/// The server's state as its `state()` shows it.
+task<term> get_state(process& self, const server_ref& server,
+                     std::chrono::milliseconds timeout = 5s);
+expected<term, term> get_state(scoped_mailbox& me, const server_ref& server,
+                               std::chrono::milliseconds timeout = 5s);
+
+/// Runs `change(server)` inside the server (of type `S`) and returns the
+/// new `state()`. An exception in `change` fails the call with
+/// `{callback_failed, ...}` and leaves the server running.
+template <class S>
+task<term> replace_state(process& self, const server_ref& server,
+                         std::function<void(S&)> change,
+                         std::chrono::milliseconds timeout = 5s) {
+  detail::state_function fn =
+      [change = std::move(change)](gen_server::server_base& b) -> term {
+    auto* s = dynamic_cast<S*>(&b);
+    if (!s)
+      detail::wrong_server_type(typeid(S).name());
+    change(*s);
+    return s->state();
+  };
+  return detail::sys_call(self, server,
+                          term{atom{"replace_state"}, term::any(std::move(fn))},
+                          atom{"replace_state"}, timeout);
+}
+
+/// `{status, Pid, {module, gen_server}, [PDict, running|suspended, Parent,
+/// Debug, Misc]}` with the state through `format_status`.
+task<term> get_status(process& self, const server_ref& server,
+                      std::chrono::milliseconds timeout = 5s);
+expected<term, term> get_status(scoped_mailbox& me, const server_ref& server,
+                                std::chrono::milliseconds timeout = 5s);
+
+/// A suspended server answers only system messages; the others wait.
+task<void> suspend(process& self, const server_ref& server,
+                   std::chrono::milliseconds timeout = 5s);
+task<void> resume(process& self, const server_ref& server,
+                  std::chrono::milliseconds timeout = 5s);
+
+enum class stats { enable, disable, get };
+/// enable/disable: `ok`; get: `{ok, [{start_time, ..}, {current_time, ..},
+/// {reductions, N}, {messages_in, N}, {messages_out, N}]}` or
+/// `no_statistics`.
+task<term> statistics(process& self, const server_ref& server, stats what,
+                      std::chrono::milliseconds timeout = 5s);
+
+/// Logs every message in and out (`*DBG* ...`) through the logger.
+task<void> trace(process& self, const server_ref& server, bool on,
+                 std::chrono::milliseconds timeout = 5s);
+
+/// Calls the server's `code_change(old_vsn, extra)`. The server must be
+/// suspended (as in OTP): `ok`, or `{error, Reason}`.
+task<term> change_code(process& self, const server_ref& server, term old_vsn,
+                       term extra, std::chrono::milliseconds timeout = 5s);
+
+/// Runs terminate and exits the server with `reason`.
+task<void> terminate(process& self, const server_ref& server, term reason,
+                     std::chrono::milliseconds timeout = infinity);
+
+} // namespace otp::sys

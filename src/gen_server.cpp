@@ -1,0 +1,579 @@
+#include "otp/gen_server.hpp"
+
+#include "exception_reason.hpp"
+#include "otp/detail/type_name.hpp"
+#include "otp/logger.hpp"
+#include "otp/runtime.hpp"
+#include "otp/scoped_mailbox.hpp"
+#include "runtime_core.hpp"
+
+#include <stdexcept>
+#include <typeinfo>
+
+namespace otp::gen_server {
+
+// -- from and reply -----------------------------------------------------------
+
+std::optional<from> from::from_term(const term& t) {
+  if (!t.is_tuple(2) || !t[0].is_pid())
+    return std::nullopt;
+  return from{t[0].as_pid(), t[1]};
+}
+
+void reply(const from& to, term value) {
+  const term& tag = to.tag;
+  // OTP 24+: a tag `[alias | Ref]` is the caller's alias, so a reply that
+  // comes after the caller gave up never lands in its mailbox.
+  if (tag.is_cons() && tag.head().is_atom(atoms::alias) &&
+      tag.tail().is_ref()) {
+    otp::detail::send_to_alias(to.caller, tag.tail().as_ref(),
+                               term{tag, std::move(value)});
+    return;
+  }
+  otp::detail::send_message(to.caller, term{tag, std::move(value)});
+}
+
+// -- server_base --------------------------------------------------------------
+
+term server_base::state() const {
+  return atom{otp::detail::type_name(typeid(*this))};
+}
+
+namespace detail {
+
+void bind(server_base& s, process& self, server_context& ctx) noexcept {
+  s.self_ = &self;
+  s.context_ = &ctx;
+}
+
+void log_unhandled_info(const server_base& s, const term& msg) {
+  log_warning(
+      log_metadata{{"pid", to_string(s.self().self())}, {"domain", "otp"}},
+      "** Undefined handle_info in {}\n** Unhandled message: {}",
+      otp::detail::type_name(typeid(s)), to_string(msg));
+}
+
+} // namespace detail
+
+// -- start_result and response ------------------------------------------------
+
+const pid& start_result::value() const {
+  if (auto* p = std::get_if<0>(&v_))
+    return *p;
+  throw std::logic_error("otp::gen_server::start_result: the start failed: " +
+                         to_string(to_term()));
+}
+
+term start_result::error() const {
+  if (v_.index() == 1)
+    return atom{"ignore"};
+  if (auto* r = std::get_if<2>(&v_))
+    return *r;
+  return term{};
+}
+
+term start_result::to_term() const {
+  if (auto* p = std::get_if<0>(&v_))
+    return term{atoms::ok, *p};
+  if (v_.index() == 1)
+    return atom{"ignore"};
+  return term{atoms::error, std::get<2>(v_)};
+}
+
+term response::to_term() const {
+  switch (kind_) {
+  case kind::reply:
+    return term{atoms::reply, value_};
+  case kind::error:
+    return term{atoms::error, value_};
+  case kind::timeout:
+    return atoms::timeout;
+  case kind::no_reply:
+    break;
+  }
+  return atom{"no_reply"};
+}
+
+// -- the engine's non-template half -------------------------------------------
+
+namespace detail {
+
+server_context::server_context(process& s, start_info info)
+    : self(s), parent(info.parent ? std::move(info.parent) : s.self()),
+      name(std::move(info.name)),
+      name_term(name ? name->to_term() : term{s.self()}),
+      hibernate_after(info.hibernate_after), trace(info.trace) {}
+
+message_kind classify(const term& msg, const pid& parent) noexcept {
+  if (!msg.is_tuple())
+    return message_kind::info;
+  const auto elems = msg.elements();
+  if (elems.size() == 3 && elems[0].is_atom()) {
+    const bool well_formed_from = elems[1].is_tuple(2) && elems[1][0].is_pid();
+    if (elems[0].is_atom(atoms::gen_call) && well_formed_from)
+      return message_kind::call;
+    if (elems[0].is_atom(atoms::system) && well_formed_from)
+      return message_kind::system;
+    if (elems[0].is_atom(atoms::EXIT) && elems[1].is_pid() &&
+        elems[1].as_pid() == parent)
+      return message_kind::parent_exit;
+  } else if (elems.size() == 2 && elems[0].is_atom(atoms::gen_cast)) {
+    return message_kind::cast;
+  }
+  return message_kind::info;
+}
+
+void ack(process& self, const pid& starter, term result) {
+  self.send(starter, term{atoms::ack, self.self(), std::move(result)});
+}
+
+term current_exception_reason() noexcept {
+  return internal::exception_reason(std::current_exception());
+}
+
+bool is_quiet_exit(const term& reason) noexcept {
+  return reason.is_atom(atoms::normal) || reason.is_atom(atoms::shutdown) ||
+         (reason.is_tuple(2) && reason[0].is_atom(atoms::shutdown));
+}
+
+void report_terminating(const server_context& ctx, const term& last_message,
+                        const term& state, const term& reason) noexcept {
+  try {
+    log_error(
+        log_metadata{{"pid", to_string(ctx.self.self())}, {"domain", "otp"}},
+        "** Generic server {} terminating \n"
+        "** Last message in was {}\n"
+        "** When Server state == {}\n"
+        "** Reason for termination ==\n"
+        "** {}",
+        to_string(ctx.name_term), to_string(last_message), to_string(state),
+        to_string(reason));
+  } catch (...) {
+    // A report must never take the server's exit down with it.
+  }
+}
+
+void trace_in(const server_context& ctx, const term& msg) {
+  const auto name = to_string(ctx.name_term);
+  switch (classify(msg, ctx.parent)) {
+  case message_kind::call:
+    log_notice("*DBG* {} got call {} from {}", name, to_string(msg[2]),
+               to_string(msg[1][0]));
+    return;
+  case message_kind::cast:
+    log_notice("*DBG* {} got cast {}", name, to_string(msg[1]));
+    return;
+  default:
+    log_notice("*DBG* {} got {}", name, to_string(msg));
+  }
+}
+
+void trace_out(const server_context& ctx, const term& reply, const pid& to) {
+  log_notice("*DBG* {} sent {} to {}", to_string(ctx.name_term),
+             to_string(reply), to_string(to));
+}
+
+void send_reply(server_context& ctx, const from& to, term value) {
+  if (ctx.trace)
+    trace_out(ctx, value, to.caller);
+  ++ctx.messages_out;
+  gen_server::reply(to, std::move(value));
+}
+
+void compact(process& self) noexcept {
+  self.control().compact();
+}
+
+term bad_return(term value) {
+  return term{atoms::bad_return_value, std::move(value)};
+}
+
+outcome to_outcome(call_result& r) {
+  if (auto* rep = r.get_if<reply_result>())
+    return {
+        outcome::kind::next, std::move(rep->next), {}, std::move(rep->reply)};
+  if (auto* n = r.get_if<noreply_result>())
+    return {outcome::kind::next, std::move(n->next), {}, {}};
+  if (auto* st = r.get_if<stop_result>())
+    return {outcome::kind::stop, {}, std::move(st->reason), {}};
+  if (auto* sr = r.get_if<stop_reply_result>())
+    return {
+        outcome::kind::stop, {}, std::move(sr->reason), std::move(sr->reply)};
+  return {outcome::kind::stop, {}, bad_return(atoms::undefined), {}};
+}
+
+outcome to_outcome(cast_result& r) {
+  if (auto* n = r.get_if<noreply_result>())
+    return {outcome::kind::next, std::move(n->next), {}, {}};
+  if (auto* st = r.get_if<stop_result>())
+    return {outcome::kind::stop, {}, std::move(st->reason), {}};
+  return {outcome::kind::stop, {}, bad_return(atoms::undefined), {}};
+}
+
+outcome thrown_outcome(std::exception_ptr e, bool in_call) {
+  auto stop = [](term reason) {
+    return outcome{outcome::kind::stop, {}, std::move(reason), {}};
+  };
+  try {
+    std::rethrow_exception(e);
+  } catch (noreply_result& r) {
+    return {outcome::kind::next, std::move(r.next), {}, {}};
+  } catch (stop_result& r) {
+    return stop(std::move(r.reason));
+  } catch (reply_result& r) {
+    if (in_call)
+      return {outcome::kind::next, std::move(r.next), {}, std::move(r.reply)};
+    return stop(bad_return(term{atoms::reply, r.reply}));
+  } catch (stop_reply_result& r) {
+    if (in_call)
+      return {outcome::kind::stop, {}, std::move(r.reason), std::move(r.reply)};
+    return stop(bad_return(term{atoms::stop, r.reason, r.reply}));
+  } catch (...) {
+    return stop(current_exception_reason());
+  }
+}
+
+// -- synchronous start --------------------------------------------------------
+
+namespace {
+
+start_result from_ack(const term& answer) {
+  if (answer.is_tuple(2) && answer[0].is_atom(atoms::ok) && answer[1].is_pid())
+    return start_result::ok(answer[1].as_pid());
+  if (answer.is_atom(atom{"ignore"}))
+    return start_result::ignore();
+  if (answer.is_tuple(2) && answer[0].is_atom(atoms::error))
+    return start_result::failed(answer[1]);
+  return start_result::failed(bad_return(answer));
+}
+
+bool is_ack_from(const term& m, const pid& child) {
+  return m.is_tuple(3) && m[0].is_atom(atoms::ack) && m[1].is_pid() &&
+         m[1].as_pid() == child;
+}
+
+bool is_down_for(const term& m, const ref& tag) {
+  return m.is_tuple(5) && m[0].is_atom(atoms::DOWN) && m[1].is_ref() &&
+         m[1].as_ref() == tag;
+}
+
+bool is_exit_from(const term& m, const pid& p) {
+  return m.is_tuple(3) && m[0].is_atom(atoms::EXIT) && m[1].is_pid() &&
+         m[1].as_pid() == p;
+}
+
+} // namespace
+
+task<start_result> await_ack(process& self, pid child, link_mode mode,
+                             ref monitor, std::chrono::milliseconds timeout) {
+  auto answer = [&](const term& m) {
+    return is_ack_from(m, child) ||
+           (mode == link_mode::link ? is_exit_from(m, child)
+                                    : is_down_for(m, monitor));
+  };
+  std::optional<term> got;
+  if (timeout == infinity)
+    got = co_await self.receive(answer);
+  else
+    got = co_await self.receive(answer, timeout);
+
+  start_result result = start_result::failed(atoms::timeout);
+  if (!got) {
+    // proc_lib's kill_flush: the starter gives up and makes sure.
+    self.unlink(child);
+    self.exit(child, atoms::kill);
+    if (mode == link_mode::link)
+      (void)co_await self.receive(
+          [&](const term& m) { return is_exit_from(m, child); },
+          std::chrono::milliseconds{0});
+  } else if (is_ack_from(*got, child)) {
+    result = from_ack((*got)[2]);
+  } else if (mode == link_mode::link) {
+    result = start_result::failed((*got)[2]); // {'EXIT', Child, Reason}
+  } else {
+    result = start_result::failed((*got)[4]); // its DOWN
+  }
+  if (mode == link_mode::none)
+    self.demonitor(monitor, flush);
+  else if (mode == link_mode::monitor)
+    result.monitor = monitor;
+  co_return result;
+}
+
+start_result await_ack_blocking(scoped_mailbox& starter, const pid& child,
+                                std::chrono::milliseconds timeout) {
+  ref monitor = starter.monitor(child);
+  auto answer = [&](const term& m) {
+    return is_ack_from(m, child) || is_down_for(m, monitor);
+  };
+  auto wait =
+      timeout == infinity
+          ? std::chrono::milliseconds{std::chrono::hours{24 * 365 * 100}}
+          : timeout;
+  std::optional<term> got = starter.receive(answer, wait);
+  start_result result = start_result::failed(atoms::timeout);
+  if (!got)
+    starter.exit(child, atoms::kill);
+  else if (is_ack_from(*got, child))
+    result = from_ack((*got)[2]);
+  else
+    result = start_result::failed((*got)[4]);
+  starter.demonitor(monitor, flush);
+  return result;
+}
+
+} // namespace detail
+
+// -- calls --------------------------------------------------------------------
+
+namespace {
+
+using std::chrono::milliseconds;
+
+constexpr milliseconds default_timeout{5000};
+
+term timeout_term(milliseconds t) {
+  if (t == infinity)
+    return atoms::infinity;
+  return term{static_cast<std::int64_t>(t.count())};
+}
+
+/// `{Reason, {gen_server, call, [Server, Request | Timeout]}}`.
+term call_failure(term reason, const server_ref& server, const term& request,
+                  milliseconds timeout) {
+  term args =
+      timeout == default_timeout
+          ? term::list({server.to_term(), request})
+          : term::list({server.to_term(), request, timeout_term(timeout)});
+  return term{std::move(reason), term{atoms::gen_server, atoms::call, args}};
+}
+
+/// The reply to the call whose monitor (and alias) is `tag`, or its DOWN.
+struct call_answer {
+  ref tag;
+  bool operator()(const term& m) const {
+    if (m.is_tuple(2)) {
+      const term& t = m[0];
+      return t.is_cons() && t.tail().is_ref() && t.tail().as_ref() == tag &&
+             t.head().is_atom(atoms::alias);
+    }
+    return detail::is_down_for(m, tag);
+  }
+};
+
+struct reply_only {
+  ref tag;
+  bool operator()(const term& m) const {
+    return m.is_tuple(2) && call_answer{tag}(m);
+  }
+};
+
+term call_message(atom label, const pid& me, const ref& tag, term request) {
+  return term{label, term{me, term::cons(atoms::alias, tag)},
+              std::move(request)};
+}
+
+milliseconds far_future() {
+  return std::chrono::hours{24 * 365 * 100};
+}
+
+} // namespace
+
+namespace detail {
+
+task<expected<term, term>> gen_call(process& self, atom label,
+                                    const pid& server, term request,
+                                    milliseconds timeout) {
+  // The caller checked `server` is known and not itself.
+  ref tag = self.monitor(server, alias_demonitor);
+  self.send(server, call_message(label, self.self(), tag, std::move(request)));
+  std::optional<term> got;
+  if (timeout == infinity)
+    got = co_await self.receive(call_answer{tag});
+  else
+    got = co_await self.receive(call_answer{tag}, timeout);
+  if (!got) {
+    self.demonitor(tag, flush); // also ends the alias: no late reply lands
+    // A reply that made it in before the alias went stays valid (OTP).
+    if (auto late = co_await self.receive(reply_only{tag}, milliseconds{0}))
+      co_return (*late)[1];
+    co_return unexpected<term>(atoms::timeout);
+  }
+  if (got->is_tuple(2)) {
+    self.demonitor(tag, flush);
+    co_return (*got)[1];
+  }
+  co_return unexpected<term>((*got)[4]); // the server's exit reason
+}
+
+expected<term, term> gen_call(scoped_mailbox& me, atom label, const pid& server,
+                              term request, milliseconds timeout) {
+  ref tag = me.monitor(server, alias_demonitor);
+  me.send(server, call_message(label, me.self(), tag, std::move(request)));
+  auto got = me.receive(call_answer{tag},
+                        timeout == infinity ? far_future() : timeout);
+  if (!got) {
+    me.demonitor(tag, flush);
+    if (auto late = me.receive(reply_only{tag}, milliseconds{0}))
+      return (*late)[1];
+    return unexpected<term>(atoms::timeout);
+  }
+  if (got->is_tuple(2)) {
+    me.demonitor(tag, flush);
+    return (*got)[1];
+  }
+  return unexpected<term>((*got)[4]);
+}
+
+} // namespace detail
+
+task<expected<term, term>> try_call(process& self, server_ref server,
+                                    term request, milliseconds timeout) {
+  pid target = server.resolve(self.control().runtime());
+  if (!target)
+    co_return unexpected<term>(
+        call_failure(atoms::noproc, server, request, timeout));
+  if (target == self.self())
+    co_return unexpected<term>(
+        call_failure(atoms::calling_self, server, request, timeout));
+  auto r = co_await detail::gen_call(self, atoms::gen_call, target, request,
+                                     timeout);
+  if (!r)
+    co_return unexpected<term>(
+        call_failure(std::move(r.error()), server, request, timeout));
+  co_return std::move(*r);
+}
+
+task<term> call(process& self, server_ref server, term request,
+                milliseconds timeout) {
+  auto r =
+      co_await try_call(self, std::move(server), std::move(request), timeout);
+  if (!r)
+    self.exit(std::move(r.error()));
+  co_return std::move(*r);
+}
+
+expected<term, term> call(scoped_mailbox& me, server_ref server, term request,
+                          milliseconds timeout) {
+  pid target = server.resolve(me.core());
+  if (!target)
+    return unexpected<term>(
+        call_failure(atoms::noproc, server, request, timeout));
+  auto r = detail::gen_call(me, atoms::gen_call, target, request, timeout);
+  if (!r)
+    return unexpected<term>(
+        call_failure(std::move(r.error()), server, request, timeout));
+  return std::move(*r);
+}
+
+void cast(process& self, const server_ref& server, term msg) {
+  if (pid target = server.resolve(self.control().runtime()))
+    self.send(target, term{atoms::gen_cast, std::move(msg)});
+}
+
+void cast(runtime& rt, const server_ref& server, term msg) {
+  if (pid target = server.resolve(rt.core()))
+    rt.send(target, term{atoms::gen_cast, std::move(msg)});
+}
+
+// -- stop ---------------------------------------------------------------------
+
+namespace {
+
+/// `{system, From, {terminate, Reason}}`: no reply comes; the DOWN answers.
+term terminate_request(const pid& me, term reason) {
+  return term{atoms::system, term{me, ref::make()},
+              term{atom{"terminate"}, std::move(reason)}};
+}
+
+expected<void, term> stop_outcome(const std::optional<term>& down,
+                                  const term& reason) {
+  if (!down)
+    return unexpected<term>(atoms::timeout);
+  const term& why = (*down)[4];
+  if (why == reason)
+    return {};
+  return unexpected<term>(why);
+}
+
+} // namespace
+
+task<void> stop(process& self, server_ref server, term reason,
+                milliseconds timeout) {
+  pid target = server.resolve(self.control().runtime());
+  if (!target)
+    self.exit(atoms::noproc);
+  ref tag = self.monitor(target);
+  self.send(target, terminate_request(self.self(), reason));
+  auto down = [&tag](const term& m) { return detail::is_down_for(m, tag); };
+  std::optional<term> got;
+  if (timeout == infinity)
+    got = co_await self.receive(down);
+  else
+    got = co_await self.receive(down, timeout);
+  if (!got)
+    self.demonitor(tag, flush);
+  auto r = stop_outcome(got, reason);
+  if (!r)
+    self.exit(std::move(r.error()));
+}
+
+expected<void, term> stop(scoped_mailbox& me, server_ref server, term reason,
+                          milliseconds timeout) {
+  pid target = server.resolve(me.core());
+  if (!target)
+    return unexpected<term>(atoms::noproc);
+  ref tag = me.monitor(target);
+  me.send(target, terminate_request(me.self(), reason));
+  auto got =
+      me.receive([&tag](const term& m) { return detail::is_down_for(m, tag); },
+                 timeout == infinity ? far_future() : timeout);
+  if (!got)
+    me.demonitor(tag, flush);
+  return stop_outcome(got, reason);
+}
+
+// -- asynchronous requests ----------------------------------------------------
+
+request_id send_request(process& self, const server_ref& server, term request) {
+  pid target = server.resolve(self.control().runtime());
+  if (!target) {
+    // As monitoring an unregistered name does: the DOWN comes at once.
+    ref tag = self.make_ref();
+    self.send(self.self(), term{atoms::DOWN, tag, atoms::process,
+                                server.to_term(), atoms::noproc});
+    return {tag, server.to_term()};
+  }
+  ref tag = self.monitor(target, alias_demonitor);
+  self.send(target, call_message(atoms::gen_call, self.self(), tag,
+                                 std::move(request)));
+  return {tag, server.to_term()};
+}
+
+response check_response(process& self, const term& msg, const request_id& id) {
+  if (!call_answer{id.tag}(msg))
+    return response::none();
+  if (msg.is_tuple(2)) {
+    self.demonitor(id.tag, flush);
+    return response::reply(msg[1]);
+  }
+  return response::error(term{msg[4], id.server});
+}
+
+task<response> wait_response(process& self, const request_id& id,
+                             milliseconds timeout) {
+  std::optional<term> got;
+  if (timeout == infinity)
+    got = co_await self.receive(call_answer{id.tag});
+  else
+    got = co_await self.receive(call_answer{id.tag}, timeout);
+  if (!got)
+    co_return response::timed_out();
+  co_return check_response(self, *got, id);
+}
+
+void forget(process& self, const request_id& id) {
+  self.demonitor(id.tag, flush);
+}
+
+} // namespace otp::gen_server
