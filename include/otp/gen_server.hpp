@@ -269,6 +269,7 @@ protected:
     gen_server::reply(to, std::move(value));
   }
   static continue_with then_continue(term value) { return {std::move(value)}; }
+  static constexpr hibernate_t hibernate{};
 
 private:
   friend void detail::bind(server_base&, process&,

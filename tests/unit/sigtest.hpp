@@ -6,6 +6,7 @@
 /// Patterns are plain predicates over the temporary `otp::term`; they never
 /// throw (each checks shape before indexing).
 
+#include "otp/logger.hpp"
 #include "otp/testkit.hpp"
 
 #include <algorithm>
@@ -112,5 +113,39 @@ inline const char* boom_reason_text() {
 inline bool contains(const std::vector<pid>& v, const pid& p) {
   return std::find(v.begin(), v.end(), p) != v.end();
 }
+
+/// While alive, log events go to a capture handler instead of stderr (the
+/// default handler is put back afterwards), so a test can check reports.
+class log_capture {
+public:
+  log_capture() {
+    had_default_ = otp::logger::remove_handler("default");
+    (void)otp::logger::add_handler("sigtest_capture", handler_);
+  }
+  ~log_capture() {
+    otp::logger::remove_handler("sigtest_capture");
+    if (had_default_)
+      (void)otp::logger::add_handler("default",
+                                     std::make_shared<otp::stderr_handler>());
+  }
+  log_capture(const log_capture&) = delete;
+  log_capture& operator=(const log_capture&) = delete;
+
+  [[nodiscard]] std::vector<otp::log_event> events() const {
+    return handler_->events();
+  }
+  /// How many events' text contains `text`.
+  [[nodiscard]] std::size_t count(std::string_view text) const {
+    std::size_t n = 0;
+    for (const auto& e : handler_->events())
+      n += e.text.find(text) != std::string::npos;
+    return n;
+  }
+
+private:
+  std::shared_ptr<otp::capture_handler> handler_ =
+      std::make_shared<otp::capture_handler>();
+  bool had_default_ = false;
+};
 
 } // namespace sigtest
