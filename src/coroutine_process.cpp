@@ -35,15 +35,23 @@ void coroutine_process_base::receive_suspend(
     receive_request& r, std::coroutine_handle<> h) noexcept {
   waiting_ = &r;
   resume_point_ = h;
-  if (r.timeout_ms > 0 && !exit_pending()) {
-    timeout_timer_ = ref::make().counter();
-    internal::timer_payload p;
-    p.target = self();
-    p.kind = signal_kind::timeout;
-    p.key = timeout_timer_;
-    runtime().timers().start(std::chrono::milliseconds{r.timeout_ms},
-                             std::move(p));
-  }
+  if (r.timeout_ms > 0 && !exit_pending())
+    arm_timeout(r.timeout_ms);
+}
+
+void coroutine_process_base::arm_timeout(std::int64_t ms) noexcept {
+  timeout_timer_ = ref::make().counter();
+  internal::timer_payload p;
+  p.target = self();
+  p.kind = signal_kind::timeout;
+  p.key = timeout_timer_;
+  runtime().timers().start(std::chrono::milliseconds{ms}, std::move(p));
+}
+
+void coroutine_process_base::cancel_timeout() noexcept {
+  if (timeout_timer_)
+    runtime().timers().cancel(timeout_timer_);
+  timeout_timer_ = 0;
 }
 
 void coroutine_process_base::yield_suspend(std::coroutine_handle<> h) noexcept {
@@ -72,10 +80,34 @@ bool coroutine_process_base::complete_receive(receive_request& r) {
   return true;
 }
 
+step_result coroutine_process_base::event_step(int&) noexcept {
+  return step_result::exited; // a coroutine process without a body has ended
+}
+
+bool coroutine_process_base::body_finished(std::exception_ptr error) noexcept {
+  set_exit(error ? internal::crash_reason(self(), error) : term{atoms::normal});
+  return false;
+}
+
+void coroutine_process_base::drop_body() noexcept {
+  if (body_)
+    std::exchange(body_, {}).destroy();
+  resume_point_ = {};
+  frame_size_ = 0;
+}
+
 step_result coroutine_process_base::step(int& budget) noexcept {
   budget_ = &budget;
   bool fresh = true; // run() took the inbox just before calling us
   for (;;) {
+    if (!body_) {
+      step_result r = event_step(budget);
+      if (!body_ || exit_pending()) {
+        budget_ = nullptr;
+        return exit_pending() ? step_result::exited : r;
+      }
+      fresh = false; // a callback started a coroutine: run it now
+    }
     if (waiting_) {
       if (budget <= 0)
         break; // yield; the receive completes next turn
@@ -107,10 +139,11 @@ step_result coroutine_process_base::step(int& budget) noexcept {
     fresh = false;
     resume_point_.resume();
     if (body_.done()) {
-      auto error = body_.promise().error();
-      set_exit(error ? internal::crash_reason(self(), error)
-                     : term{atoms::normal});
-      break;
+      if (!body_finished(body_.promise().error()))
+        break;
+      if (exit_pending())
+        break;
+      continue;
     }
     if (exit_pending())
       break;

@@ -180,10 +180,6 @@ void send_reply(server_context& ctx, const from& to, term value) {
   gen_server::reply(to, std::move(value));
 }
 
-void compact(process& self) noexcept {
-  self.control().compact();
-}
-
 term bad_return(term value) {
   return term{atoms::bad_return_value, std::move(value)};
 }

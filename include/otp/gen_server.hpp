@@ -381,31 +381,34 @@ enum class link_mode : std::uint8_t { none, link, monitor };
 
 namespace otp::gen_server {
 
-/// `gen_server:start/3,4`: starts a server of type `S`, built in its new
-/// process from `args`, and returns once its init has answered.
+/// `gen_server:start/3,4`: starts a server of type `S` and returns once its
+/// `init` has answered. The object is built from `args` by the caller (its
+/// constructor should only store them; a constructor that throws throws
+/// here); `init` runs in the new process, as OTP's init/1.
 template <class S, class... Args>
-task<start_result> start(process& self, start_options options, Args... args) {
+task<start_result> start(process& self, start_options options, Args&&... args) {
   return detail::start<S>(self, link_mode::none, std::move(options),
-                          std::move(args)...);
+                          std::forward<Args>(args)...);
 }
 /// `gen_server:start_link`: as start, linked to the caller before init runs.
 template <class S, class... Args>
 task<start_result> start_link(process& self, start_options options,
-                              Args... args) {
+                              Args&&... args) {
   return detail::start<S>(self, link_mode::link, std::move(options),
-                          std::move(args)...);
+                          std::forward<Args>(args)...);
 }
 /// `gen_server:start_monitor`: as start, monitored (`result.monitor`).
 template <class S, class... Args>
 task<start_result> start_monitor(process& self, start_options options,
-                                 Args... args) {
+                                 Args&&... args) {
   return detail::start<S>(self, link_mode::monitor, std::move(options),
-                          std::move(args)...);
+                          std::forward<Args>(args)...);
 }
 /// `gen_server:start` from outside the runtime (blocks the calling thread).
 template <class S, class... Args>
-start_result start(runtime& rt, start_options options, Args... args) {
-  return detail::start_blocking<S>(rt, std::move(options), std::move(args)...);
+start_result start(runtime& rt, start_options options, Args&&... args) {
+  return detail::start_blocking<S>(rt, std::move(options),
+                                   std::forward<Args>(args)...);
 }
 
 // -- the client API -----------------------------------------------------------

@@ -73,8 +73,6 @@ void trace_in(const server_context& ctx, const term& msg);
 void trace_out(const server_context& ctx, const term& reply, const pid& to);
 /// Replies to a call (traced and counted).
 void send_reply(server_context& ctx, const from& to, term reply);
-/// Frees what an idle server can give back (hibernate).
-void compact(process& self) noexcept;
 /// `{bad_return_value, V}`.
 [[nodiscard]] term bad_return(term value);
 
@@ -121,317 +119,469 @@ struct outcome {
 [[nodiscard]] outcome to_outcome(call_result& r);
 [[nodiscard]] outcome to_outcome(cast_result& r);
 
+/// A running server: an event-driven process (no coroutine frame while it
+/// waits) that dispatches each message to the server's callbacks. A
+/// callback that is a coroutine runs as the process's body until it
+/// returns; the process then goes back to the event loop.
 template <class S>
-class engine {
+class server_process final : public otp::detail::coroutine_process_base {
 public:
-  engine(process& self, start_info info) : ctx_(self, std::move(info)) {}
+  template <class... Args>
+  server_process(otp::detail::runtime_core& rt, start_info info, Args&&... args)
+      : coroutine_process_base(rt, otp::detail::next_process_number(rt)),
+        context_(*this), starter_(std::move(info.starter)),
+        ctx_(context_, std::move(info)) {
+    server_.emplace(std::forward<Args>(args)...);
+    bind(*server_, context_, ctx_);
+  }
 
-  server_context& context() noexcept { return ctx_; }
+private:
+  using base = otp::detail::coroutine_process_base;
+
+  static constexpr bool async_init =
+      is_task<decltype(std::declval<S&>().init())>;
+  static constexpr bool async_call =
+      is_task<decltype(std::declval<S&>().handle_call(
+          std::declval<const term&>(), std::declval<const from&>()))>;
+  static constexpr bool async_cast =
+      is_task<decltype(std::declval<S&>().handle_cast(
+          std::declval<const term&>()))>;
+  static constexpr bool async_info =
+      is_task<decltype(std::declval<S&>().handle_info(
+          std::declval<const term&>()))>;
+  static constexpr bool async_continue =
+      is_task<decltype(std::declval<S&>().handle_continue(
+          std::declval<const term&>()))>;
+
+  enum class callback : std::uint8_t { cast, info, continue_ };
+
+  // -- the event loop ---------------------------------------------------------
+
+  otp::detail::step_result event_step(int& budget) noexcept override {
+    try {
+      return loop(budget);
+    } catch (...) {
+      // Not a callback's exception (those become outcomes): the engine's
+      // own failure, such as out of memory. The process ends with it.
+      set_exit(current_exception_reason());
+      return otp::detail::step_result::exited;
+    }
+  }
+
+  otp::detail::step_result loop(int& budget) {
+    using otp::detail::step_result;
+    if (!started_) {
+      started_ = true;
+      start();
+    }
+    for (;;) {
+      if (exit_pending())
+        return step_result::exited;
+      if (has_body())
+        return step_result::yielded; // step() runs the new coroutine now
+      if (pending_continue_) {
+        term value = std::move(*pending_continue_);
+        pending_continue_.reset();
+        dispatch_other(callback::continue_, value, value);
+        continue;
+      }
+      if (budget <= 0)
+        return step_result::yielded;
+      otp::detail::signal* s =
+          ctx_.suspended ? take_matching(&accepts_when_suspended, &ctx_.parent)
+                         : pop_message();
+      if (!s) {
+        if (wait_ms_ < 0)
+          return step_result::waiting;
+        if (wait_ms_ == 0 || timeout_expired()) {
+          cancel_timeout();
+          on_timeout();
+          continue;
+        }
+        if (!timeout_armed())
+          arm_timeout(wait_ms_);
+        return step_result::waiting;
+      }
+      if (timeout_armed())
+        cancel_timeout();
+      if (ctx_.suspended)
+        reset_save_point();
+      term msg = std::move(s->payload);
+      delete s;
+      --budget;
+      on_message(std::move(msg));
+    }
+  }
+
+  static bool accepts_when_suspended(const void* parent, const term& m) {
+    auto k = classify(m, *static_cast<const pid*>(parent));
+    return k == message_kind::system || k == message_kind::parent_exit;
+  }
+
+  bool body_finished(std::exception_ptr error) noexcept override {
+    if (error) {
+      // Only the engine's own failure escapes a callback coroutine.
+      return base::body_finished(error);
+    }
+    drop_body();
+    return true;
+  }
+
+  // -- init -------------------------------------------------------------------
+
+  void start() {
+    auto& rt = runtime();
+    if (ctx_.name && !ctx_.name->register_as(rt, self())) {
+      ack(context_, starter_,
+          term{atoms::error,
+               term{atom{"already_started"}, ctx_.name->whereis(rt)}});
+      set_exit(atoms::normal); // init never ran
+      return;
+    }
+    if constexpr (async_init) {
+      set_body(init_async());
+    } else {
+      init_result r;
+      try {
+        r = server_->init();
+      } catch (...) {
+        init_failed(std::current_exception());
+        return;
+      }
+      finish_init(r);
+    }
+  }
+
+  task<> init_async() {
+    std::exception_ptr failure;
+    try {
+      init_result r = co_await server_->init();
+      finish_init(r);
+      co_return;
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    init_failed(failure);
+  }
+
+  void init_failed(std::exception_ptr e) {
+    init_result r;
+    try {
+      std::rethrow_exception(e);
+    } catch (ok_result& x) {
+      r = std::move(x);
+    } catch (ignore_result& x) {
+      r = x;
+    } catch (stop_result& x) {
+      r = std::move(x);
+    } catch (init_error_result& x) {
+      r = std::move(x);
+    } catch (...) {
+      term reason = current_exception_reason();
+      fail_start(term{atoms::error, reason});
+      set_exit(std::move(reason));
+      return;
+    }
+    finish_init(r);
+  }
+
+  /// The name is freed before the starter hears of the failure, so it can
+  /// start again at once (OTP).
+  void fail_start(term answer) {
+    if (ctx_.name)
+      ctx_.name->unregister(runtime(), self());
+    ack(context_, starter_, std::move(answer));
+  }
+
+  void finish_init(init_result& r) {
+    if (auto* ok = r.get_if<ok_result>()) {
+      ack(context_, starter_, term{atoms::ok, self()});
+      starter_ = pid{};
+      apply(std::move(ok->next));
+    } else if (r.get_if<ignore_result>()) {
+      fail_start(atom{"ignore"});
+      set_exit(atoms::normal);
+    } else if (auto* st = r.get_if<stop_result>()) {
+      fail_start(term{atoms::error, st->reason});
+      set_exit(std::move(st->reason));
+    } else if (auto* e = r.get_if<init_error_result>()) {
+      fail_start(term{atoms::error, e->reason});
+      set_exit(atoms::normal); // OTP 26: no crash report
+    } else {
+      term reason = bad_return(atoms::undefined);
+      fail_start(term{atoms::error, reason});
+      set_exit(std::move(reason));
+    }
+  }
+
+  // -- messages ---------------------------------------------------------------
+
+  void on_timeout() {
+    wait_ms_ = -1;
+    if (hibernate_on_timeout_) {
+      hibernate_on_timeout_ = false; // hibernate_after: sleep until a message
+      process_base::compact();
+      return;
+    }
+    on_message(term{atoms::timeout});
+  }
+
+  void on_message(term msg) {
+    ++ctx_.messages_in;
+    if (ctx_.trace)
+      trace_in(ctx_, msg);
+    switch (classify(msg, ctx_.parent)) {
+    case message_kind::call:
+      if constexpr (async_call) {
+        set_body(call_async(std::move(msg)));
+      } else {
+        auto caller = *from::from_term(msg[1]);
+        outcome o;
+        ++ctx_.callbacks;
+        try {
+          call_result r = server_->handle_call(msg[2], caller);
+          o = to_outcome(r);
+        } catch (...) {
+          o = thrown_outcome(std::current_exception(), true);
+        }
+        finish(o, msg, &caller);
+      }
+      return;
+    case message_kind::cast: {
+      term payload = msg[1];
+      dispatch_other(callback::cast, payload, msg);
+      return;
+    }
+    case message_kind::info:
+      dispatch_other(callback::info, msg, msg);
+      return;
+    case message_kind::parent_exit:
+      set_exit(terminate(msg[2], msg));
+      return;
+    case message_kind::system: {
+      system_hooks hooks{
+          *server_, [](server_base& b, const term& old_vsn, const term& extra) {
+            return static_cast<S&>(b).code_change(old_vsn, extra);
+          }};
+      if (auto stop = handle_system(ctx_, msg, hooks))
+        set_exit(terminate(*stop, msg));
+      return; // the wait before it applies again, restarted (OTP)
+    }
+    }
+  }
+
+  /// handle_cast, handle_info or handle_continue with `arg`; `last` is the
+  /// message crash reports name.
+  void dispatch_other(callback which, const term& arg, const term& last) {
+    const bool async = (which == callback::cast && async_cast) ||
+                       (which == callback::info && async_info) ||
+                       (which == callback::continue_ && async_continue);
+    if (async) {
+      set_body(other_async(which, arg, last));
+      return;
+    }
+    outcome o;
+    ++ctx_.callbacks;
+    try {
+      o = invoke_sync(which, arg);
+    } catch (...) {
+      o = thrown_outcome(std::current_exception(), false);
+    }
+    finish(o, last, nullptr);
+  }
+
+  outcome invoke_sync(callback which, const term& arg) {
+    cast_result r;
+    switch (which) {
+    case callback::cast:
+      if constexpr (!async_cast)
+        r = server_->handle_cast(arg);
+      break;
+    case callback::info:
+      if constexpr (!async_info)
+        r = server_->handle_info(arg);
+      break;
+    case callback::continue_:
+      if constexpr (!async_continue)
+        r = server_->handle_continue(arg);
+      break;
+    }
+    return to_outcome(r);
+  }
+
+  task<> call_async(term msg) {
+    auto caller = *from::from_term(msg[1]);
+    outcome o;
+    std::exception_ptr failure;
+    ++ctx_.callbacks;
+    try {
+      if constexpr (async_call) {
+        call_result r = co_await server_->handle_call(msg[2], caller);
+        o = to_outcome(r);
+      }
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    if (failure)
+      o = thrown_outcome(failure, true);
+    finish(o, msg, &caller);
+  }
+
+  task<> other_async(callback which, term arg, term last) {
+    outcome o;
+    std::exception_ptr failure;
+    ++ctx_.callbacks;
+    try {
+      cast_result r;
+      switch (which) {
+      case callback::cast:
+        if constexpr (async_cast)
+          r = co_await server_->handle_cast(arg);
+        break;
+      case callback::info:
+        if constexpr (async_info)
+          r = co_await server_->handle_info(arg);
+        break;
+      case callback::continue_:
+        if constexpr (async_continue)
+          r = co_await server_->handle_continue(arg);
+        break;
+      }
+      o = to_outcome(r);
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    if (failure)
+      o = thrown_outcome(failure, false);
+    finish(o, last, nullptr);
+  }
+
+  /// Acts on a callback's outcome: reply, then the next action; or
+  /// terminate, reply (for `stop(reason, reply)`) and exit.
+  void finish(outcome& o, const term& last, const from* caller) {
+    if (o.what == outcome::kind::stop) {
+      term final_reason = terminate(o.reason, last);
+      if (o.reply && caller)
+        send_reply(ctx_, *caller, std::move(*o.reply));
+      set_exit(std::move(final_reason));
+      return;
+    }
+    if (o.reply && caller)
+      send_reply(ctx_, *caller, std::move(*o.reply));
+    apply(std::move(o.next));
+  }
+
+  void apply(next_action next) {
+    hibernate_on_timeout_ = false;
+    switch (next.what()) {
+    case next_action::kind::none:
+      wait_ms_ = -1;
+      if (ctx_.hibernate_after) {
+        wait_ms_ = ctx_.hibernate_after->count();
+        hibernate_on_timeout_ = true;
+      }
+      return;
+    case next_action::kind::timeout:
+      wait_ms_ = next.timeout() == infinity ? -1 : next.timeout().count();
+      return;
+    case next_action::kind::hibernation:
+      wait_ms_ = -1;
+      process_base::compact();
+      return;
+    case next_action::kind::continue_:
+      wait_ms_ = -1;
+      pending_continue_ = next.continue_value();
+      return;
+    }
+  }
 
   /// OTP's gen_server:terminate/8 without the exit: runs terminate and
-  /// reports the crash; returns the reason the process exits with
+  /// reports a crash; returns the reason the process exits with
   /// (terminate's own failure replaces it).
-  term terminate(S& s, const term& reason, const term& last) {
+  term terminate(const term& reason, const term& last) {
     try {
-      s.terminate(reason);
+      server_->terminate(reason);
     } catch (...) {
       term failure = current_exception_reason();
-      report_terminating(ctx_, last, safe_status(s), failure);
+      report_terminating(ctx_, last, status(), failure);
       return failure;
     }
     if (!is_quiet_exit(reason))
-      report_terminating(ctx_, last, safe_status(s), reason);
+      report_terminating(ctx_, last, status(), reason);
     return reason;
   }
 
-  static term safe_status(const S& s) noexcept {
+  term status() const noexcept {
     try {
-      return s.format_status();
+      return server_->format_status();
     } catch (...) {
       return atom{"format_status_crashed"};
     }
   }
 
-  // Dispatchers: a synchronous callback is a direct call (no frame); a
-  // coroutine callback is awaited.
+  // -- process plumbing -------------------------------------------------------
 
-  static constexpr bool async_call =
-      is_task<decltype(std::declval<S&>().handle_call(
-          std::declval<const term&>(), std::declval<const from&>()))>;
-
-  outcome call(S& s, const term& request, const from& caller) {
-    ++ctx_.callbacks;
-    try {
-      call_result r = s.handle_call(request, caller);
-      return to_outcome(r);
-    } catch (...) {
-      return thrown_outcome(std::current_exception(), true);
-    }
+  void release_user_state() noexcept override {
+    base::release_user_state();
+    server_.reset();
   }
-  task<outcome> call_async(S& s, const term& request, const from& caller) {
-    ++ctx_.callbacks;
-    std::exception_ptr failure;
-    try {
-      call_result r = co_await s.handle_call(request, caller);
-      co_return to_outcome(r);
-    } catch (...) {
-      failure = std::current_exception();
-    }
-    co_return thrown_outcome(failure, true);
+  [[nodiscard]] std::string initial_call() const override {
+    return otp::detail::type_name(typeid(S)) + ":init/1";
+  }
+  [[nodiscard]] std::size_t user_memory() const noexcept override {
+    return sizeof(*this) - sizeof(otp::detail::process_base) +
+           base::user_memory();
   }
 
-  template <int Which>
-  static decltype(auto) invoke(S& s, const term& msg) {
-    if constexpr (Which == 0)
-      return s.handle_cast(msg);
-    else if constexpr (Which == 1)
-      return s.handle_info(msg);
-    else
-      return s.handle_continue(msg);
-  }
-
-  /// handle_cast, handle_info or handle_continue (by `Which`).
-  template <int Which>
-  static constexpr bool async_other = is_task<decltype(invoke<Which>(
-      std::declval<S&>(), std::declval<const term&>()))>;
-
-  template <int Which>
-  outcome other(S& s, const term& msg) {
-    ++ctx_.callbacks;
-    try {
-      cast_result r = invoke<Which>(s, msg);
-      return to_outcome(r);
-    } catch (...) {
-      return thrown_outcome(std::current_exception(), false);
-    }
-  }
-  template <int Which>
-  task<outcome> other_async(S& s, const term& msg) {
-    ++ctx_.callbacks;
-    std::exception_ptr failure;
-    try {
-      cast_result r = co_await invoke<Which>(s, msg);
-      co_return to_outcome(r);
-    } catch (...) {
-      failure = std::current_exception();
-    }
-    co_return thrown_outcome(failure, false);
-  }
-
-  static constexpr int cast_cb = 0;
-  static constexpr int info_cb = 1;
-  static constexpr int continue_cb = 2;
-
-private:
+  process context_;
+  pid starter_; ///< until the start is answered
   server_context ctx_;
+  std::optional<S> server_;
+  std::optional<term> pending_continue_;
+  std::int64_t wait_ms_ = -1; ///< the receive timeout; -1: none
+  bool hibernate_on_timeout_ = false;
+  bool started_ = false;
 };
 
-/// The server process's body.
 template <class S, class... Args>
-task<> server_main(process& self, start_info info, Args... args) {
-  const pid starter = info.starter;
-  auto& rt = self.control().runtime();
-  std::optional<server_name> name = info.name;
-  if (name && !name->register_as(rt, self.self())) {
-    ack(self, starter,
-        term{atoms::error, term{atom{"already_started"}, name->whereis(rt)}});
-    co_return; // exits normal; init never ran
-  }
-  engine<S> eng{self, std::move(info)};
-  auto& ctx = eng.context();
-
-  // init: the answer to the starter, after the name is freed on failure.
-  std::optional<S> server;
-  init_result init;
-  std::optional<term> init_exception;
-  try {
-    server.emplace(std::move(args)...);
-    bind(*server, self, ctx);
-    if constexpr (is_task<decltype(server->init())>)
-      init = co_await server->init();
-    else
-      init = server->init();
-  } catch (ok_result& r) {
-    init = std::move(r);
-  } catch (ignore_result& r) {
-    init = r;
-  } catch (stop_result& r) {
-    init = std::move(r);
-  } catch (init_error_result& r) {
-    init = std::move(r);
-  } catch (...) {
-    init_exception = current_exception_reason();
-  }
-  auto fail = [&](term answer) {
-    if (name)
-      name->unregister(rt, self.self());
-    ack(self, starter, std::move(answer));
-  };
-  next_action next;
-  if (init_exception) {
-    fail(term{atoms::error, *init_exception});
-    self.exit(*init_exception);
-  } else if (auto* ok = init.get_if<ok_result>()) {
-    next = std::move(ok->next);
-    ack(self, starter, term{atoms::ok, self.self()});
-  } else if (init.get_if<ignore_result>()) {
-    fail(atom{"ignore"});
-    co_return;
-  } else if (auto* st = init.get_if<stop_result>()) {
-    fail(term{atoms::error, st->reason});
-    self.exit(st->reason);
-  } else if (auto* e = init.get_if<init_error_result>()) {
-    fail(term{atoms::error, e->reason});
-    co_return; // OTP 26: exits normal, no crash report
-  } else {
-    term reason = bad_return(atoms::undefined);
-    fail(term{atoms::error, reason});
-    self.exit(reason);
-  }
-
-  S& s = *server;
-  for (;;) {
-    // Wait for the next message as the last callback asked.
-    term msg;
-    switch (next.what()) {
-    case next_action::kind::continue_: {
-      term value = next.continue_value();
-      constexpr int which = engine<S>::continue_cb;
-      outcome o;
-      if constexpr (engine<S>::template async_other<which>)
-        o = co_await eng.template other_async<which>(s, value);
-      else
-        o = eng.template other<which>(s, value);
-      if (o.what == outcome::kind::stop)
-        self.exit(eng.terminate(s, o.reason, value));
-      next = std::move(o.next);
-      continue;
-    }
-    case next_action::kind::hibernation:
-      compact(self);
-      msg = co_await self.receive();
-      break;
-    case next_action::kind::timeout:
-      if (next.timeout() == infinity) {
-        msg = co_await self.receive();
-      } else if (auto m = co_await self.receive(next.timeout())) {
-        msg = std::move(*m);
-      } else {
-        msg = atoms::timeout;
-      }
-      break;
-    case next_action::kind::none:
-      if (ctx.hibernate_after) {
-        if (auto m = co_await self.receive(*ctx.hibernate_after)) {
-          msg = std::move(*m);
-        } else {
-          compact(self);
-          msg = co_await self.receive();
-        }
-      } else {
-        msg = co_await self.receive();
-      }
-      break;
-    }
-    ++ctx.messages_in;
-    if (ctx.trace)
-      trace_in(ctx, msg);
-
-    outcome o;
-    std::optional<from> caller;
-    switch (classify(msg, ctx.parent)) {
-    case message_kind::call:
-      caller = from::from_term(msg[1]);
-      if constexpr (engine<S>::async_call)
-        o = co_await eng.call_async(s, msg[2], *caller);
-      else
-        o = eng.call(s, msg[2], *caller);
-      break;
-    case message_kind::cast: {
-      constexpr int which = engine<S>::cast_cb;
-      if constexpr (engine<S>::template async_other<which>)
-        o = co_await eng.template other_async<which>(s, msg[1]);
-      else
-        o = eng.template other<which>(s, msg[1]);
-      break;
-    }
-    case message_kind::info: {
-      constexpr int which = engine<S>::info_cb;
-      if constexpr (engine<S>::template async_other<which>)
-        o = co_await eng.template other_async<which>(s, msg);
-      else
-        o = eng.template other<which>(s, msg);
-      break;
-    }
-    case message_kind::parent_exit:
-      self.exit(eng.terminate(s, msg[2], msg));
-    case message_kind::system: {
-      system_hooks hooks{
-          s, [](server_base& b, const term& old_vsn, const term& extra) {
-            return static_cast<S&>(b).code_change(old_vsn, extra);
-          }};
-      auto stop = handle_system(ctx, msg, hooks);
-      while (!stop && ctx.suspended) {
-        // Suspended: only system messages and the parent's exit are taken;
-        // everything else waits in order.
-        const pid parent = ctx.parent;
-        term sys = co_await self.receive([&parent](const term& m) {
-          auto k = classify(m, parent);
-          return k == message_kind::system || k == message_kind::parent_exit;
-        });
-        if (classify(sys, parent) == message_kind::parent_exit)
-          self.exit(eng.terminate(s, sys[2], sys));
-        stop = handle_system(ctx, sys, hooks);
-      }
-      if (stop)
-        self.exit(eng.terminate(s, *stop, msg));
-      continue; // the previous next action no longer applies (OTP)
-    }
-    }
-    if (o.what == outcome::kind::stop) {
-      term final_reason = eng.terminate(s, o.reason, msg);
-      if (o.reply && caller)
-        send_reply(ctx, *caller, std::move(*o.reply));
-      self.exit(final_reason);
-    }
-    if (o.reply && caller)
-      send_reply(ctx, *caller, std::move(*o.reply));
-    next = std::move(o.next);
-  }
+otp::detail::process_base* make_server(otp::detail::runtime_core& rt,
+                                       start_info info, Args&&... args) {
+  static_assert(std::is_base_of_v<server<S>, S>,
+                "a gen_server derives from otp::gen_server::server<Self>");
+  return new server_process<S>(rt, std::move(info),
+                               std::forward<Args>(args)...);
 }
 
 template <class S, class... Args>
 task<start_result> start(process& self, link_mode mode, start_options opt,
-                         Args... args) {
-  static_assert(std::is_base_of_v<server<S>, S>,
-                "a gen_server derives from otp::gen_server::server<Self>");
+                         Args&&... args) {
   start_info info{self.self(), mode == link_mode::link ? self.self() : pid{},
                   std::move(opt.name), opt.trace, opt.hibernate_after};
-  pid child;
+  auto& rt = self.control().runtime();
+  // The server object is built here, in the caller; init runs in the new
+  // process.
+  auto* child =
+      make_server<S>(rt, std::move(info), std::forward<Args>(args)...);
+  pid id = child->self();
   ref monitor;
-  if (mode == link_mode::link) {
-    child = self.spawn_link(&server_main<S, Args...>, std::move(info),
-                            std::move(args)...);
-  } else {
-    auto [p, m] = self.spawn_monitor(&server_main<S, Args...>, std::move(info),
-                                     std::move(args)...);
-    child = std::move(p);
-    monitor = m;
-  }
-  co_return co_await await_ack(self, std::move(child), mode, monitor,
-                               opt.timeout);
+  if (mode == link_mode::link)
+    self.control().adopt_link(*child);
+  else
+    monitor = self.control().adopt_monitor(*child);
+  otp::detail::start_process(rt, child);
+  return await_ack(self, std::move(id), mode, monitor, opt.timeout);
 }
 
 template <class S, class... Args>
-start_result start_blocking(runtime& rt, start_options opt, Args... args) {
-  static_assert(std::is_base_of_v<server<S>, S>,
-                "a gen_server derives from otp::gen_server::server<Self>");
+start_result start_blocking(runtime& rt, start_options opt, Args&&... args) {
   scoped_mailbox starter{rt};
   start_info info{starter.self(), pid{}, std::move(opt.name), opt.trace,
                   opt.hibernate_after};
-  pid child =
-      rt.spawn(&server_main<S, Args...>, std::move(info), std::move(args)...);
-  return await_ack_blocking(starter, child, opt.timeout);
+  auto* child =
+      make_server<S>(rt.core(), std::move(info), std::forward<Args>(args)...);
+  pid id = child->self();
+  otp::detail::start_process(rt.core(), child);
+  return await_ack_blocking(starter, id, opt.timeout);
 }
 
 } // namespace otp::gen_server::detail

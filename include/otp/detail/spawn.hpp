@@ -7,6 +7,7 @@
 #include "otp/process.hpp"
 #include "otp/task.hpp"
 
+#include <exception>
 #include <functional>
 #include <optional>
 #include <string>
@@ -22,6 +23,11 @@ namespace otp::detail {
 void start_process(runtime_core& rt, process_base* p) noexcept;
 
 /// A process whose code is a coroutine (`task<>`).
+///
+/// Subclasses may also run without a coroutine (behaviours: an event loop
+/// of callbacks that starts a coroutine only for a callback that is one):
+/// while no body is set, `event_step` runs the turn; a body that finishes
+/// is handed to `body_finished`, which may return to the event loop.
 class coroutine_process_base : public process_base {
 public:
   using process_base::process_base;
@@ -36,9 +42,28 @@ protected:
     resume_point_ = body_;
     frame_size_ = static_cast<std::uint32_t>(last_frame_size());
   }
+  [[nodiscard]] bool has_body() const noexcept { return bool(body_); }
   step_result step(int& budget) noexcept override;
   void release_user_state() noexcept override;
   [[nodiscard]] std::size_t user_memory() const noexcept override;
+
+  /// Runs a turn while there is no body (never, for plain coroutine
+  /// processes). May set a body with `set_body`; it then runs at once.
+  virtual step_result event_step(int& budget) noexcept;
+  /// The body has returned (`error`: what escaped it). Default: the
+  /// process ends. Return true to go on in the event loop instead (after
+  /// `drop_body`), false to end (the exit reason set).
+  virtual bool body_finished(std::exception_ptr error) noexcept;
+  /// Frees a finished body's frame.
+  void drop_body() noexcept;
+
+  // An event loop's receive timeout (one at a time, as a receive's).
+  void arm_timeout(std::int64_t ms) noexcept;
+  void cancel_timeout() noexcept;
+  [[nodiscard]] bool timeout_armed() const noexcept { return timeout_timer_; }
+  [[nodiscard]] bool timeout_expired() const noexcept {
+    return timeout_timer_ && timeout_fired(timeout_timer_);
+  }
 
 private:
   bool complete_receive(receive_request& r); // a pattern may throw
