@@ -177,6 +177,17 @@ void send_reply(server_context& ctx, const from& to, term value) {
   if (ctx.trace)
     trace_out(ctx, value, to.caller);
   ++ctx.messages_out;
+  const term& tag = to.tag;
+  if (tag.is_cons() && tag.head().is_atom(atoms::alias) &&
+      tag.tail().is_ref()) {
+    // The server answers its own caller: it drops the caller's monitor
+    // now, and the reply tells the caller, so no demonitor signal follows.
+    ref alias = tag.tail().as_ref();
+    bool released = ctx.self.control().release_monitor(alias);
+    otp::detail::send_to_alias(to.caller, alias, term{tag, std::move(value)},
+                               released);
+    return;
+  }
   gen_server::reply(to, std::move(value));
 }
 
@@ -381,8 +392,9 @@ task<expected<term, term>> gen_call(process& self, atom label,
                                     const pid& server, term request,
                                     milliseconds timeout) {
   // The caller checked `server` is known and not itself.
-  ref tag = self.monitor(server, alias_demonitor);
-  self.send(server, call_message(label, self.self(), tag, std::move(request)));
+  ref tag = ref::make();
+  self.control().monitor_alias_send(
+      server, tag, call_message(label, self.self(), tag, std::move(request)));
   std::optional<term> got;
   if (timeout == infinity)
     got = co_await self.receive(call_answer{tag});
@@ -404,8 +416,9 @@ task<expected<term, term>> gen_call(process& self, atom label,
 
 expected<term, term> gen_call(scoped_mailbox& me, atom label, const pid& server,
                               term request, milliseconds timeout) {
-  ref tag = me.monitor(server, alias_demonitor);
-  me.send(server, call_message(label, me.self(), tag, std::move(request)));
+  ref tag = ref::make();
+  otp::detail::mailbox_access::monitor_alias_send(
+      me, server, tag, call_message(label, me.self(), tag, std::move(request)));
   auto got = me.receive(call_answer{tag},
                         timeout == infinity ? far_future() : timeout);
   if (!got) {

@@ -138,7 +138,8 @@ void send_message(const pid& to, term msg) {
   send_signal(to, s);
 }
 
-void send_to_alias(const pid& to, const ref& alias, term msg) {
+void send_to_alias(const pid& to, const ref& alias, term msg,
+                   bool released_monitor) {
   if (!to.is_local() && msg.contains_any())
     throw std::invalid_argument(
         "otp: a message holding a C++ value (term::any) cannot be sent to "
@@ -146,6 +147,7 @@ void send_to_alias(const pid& to, const ref& alias, term msg) {
         to_string(to));
   auto* s = new signal;
   s->kind = signal_kind::alias_message;
+  s->seq = released_monitor ? 1 : 0;
   s->payload = std::move(msg);
   s->extra = alias;
   send_signal(to, s);
@@ -237,10 +239,26 @@ void process_base::handle_signal(signal* s) noexcept {
     break;
   case signal_kind::alias_message:
     if (extras_ && extras_->aliases.contains(s->extra.as_ref())) {
+      if (s->seq == 1) {
+        // The target answered and dropped our monitor: forget it here too,
+        // so the demonitor that follows sends nothing.
+        std::lock_guard lock{lock_};
+        extras_->monitors.erase(s->extra.as_ref());
+      }
       append_message(s);
       return;
     }
     break; // the alias is no longer active: the message never lands
+  case signal_kind::monitor_message: {
+    auto& in = extras();
+    {
+      std::lock_guard lock{lock_};
+      in.monitored_by.insert(s->extra.as_ref(),
+                             monitor_in{s->from, term{self()}});
+    }
+    append_message(s);
+    return;
+  }
   case signal_kind::link: {
     auto& links = extras().links;
     std::lock_guard lock{lock_};
@@ -473,6 +491,41 @@ bool process_base::remove_alias(const ref& alias) noexcept {
   return extras_ && extras_->aliases.erase(alias);
 }
 
+void process_base::monitor_alias_send(const pid& target, const ref& tag,
+                                      term msg) {
+  take_signals_now_and_then();
+  auto* s = make_signal(signal_kind::monitor_message, self());
+  s->extra = tag;
+  s->payload = std::move(msg);
+  {
+    auto& ex = extras();
+    std::lock_guard lock{lock_};
+    ex.monitors.insert(tag, target);
+  }
+  extras_->aliases.insert(tag, true);
+  if (target.is_local() &&
+      static_cast<process_base*>(target.block())->enqueue(s) !=
+          inbox::push_result::closed)
+    return;
+  delete s;
+  {
+    std::lock_guard lock{lock_};
+    extras_->monitors.erase(tag);
+  }
+  extras_->aliases.erase(tag);
+  drain(); // as monitor does for a dead target
+  auto* down = make_signal(signal_kind::message, pid{});
+  down->payload = down_message(tag, term{target}, atoms::noproc);
+  append_message(down);
+}
+
+bool process_base::release_monitor(const ref& tag) noexcept {
+  if (!extras_)
+    return false;
+  std::lock_guard lock{lock_};
+  return extras_->monitored_by.erase(tag);
+}
+
 void process_base::compact() noexcept {
   if (extras_ && extras_->links.empty() && extras_->monitors.empty() &&
       extras_->monitored_by.empty() && extras_->aliases.empty()) {
@@ -573,12 +626,15 @@ void process_base::bounce_leftovers(signal* s, const term& reason) noexcept {
       send_signal(to, s);
       break;
     }
-    case signal_kind::monitor: {
+    case signal_kind::monitor:
+    case signal_kind::monitor_message: {
       auto to = std::move(s->from);
       auto tag = s->extra.as_ref();
+      term object =
+          s->kind == signal_kind::monitor ? s->payload : term{self()};
       s->kind = signal_kind::down;
       s->from = self();
-      s->payload = down_message(tag, s->payload, reason);
+      s->payload = down_message(tag, object, reason);
       send_signal(to, s);
       break;
     }

@@ -79,6 +79,11 @@ public:
     return process_base::make_alias();
   }
 
+  void monitor_alias_send(const pid& target, const ref& tag, term msg) {
+    std::lock_guard lock{mutex_};
+    process_base::monitor_alias_send(target, tag, std::move(msg));
+  }
+
   bool remove_alias(const ref& alias) {
     std::lock_guard lock{mutex_};
     return process_base::remove_alias(alias);
@@ -144,6 +149,12 @@ scoped_mailbox::scoped_mailbox(runtime& rt)
   rt.core().add(proc_);
   if (rt.core().shutting_down())
     proc_->end(atoms::shutdown);
+}
+
+void detail::mailbox_access::monitor_alias_send(scoped_mailbox& me,
+                                                const pid& target,
+                                                const ref& tag, term msg) {
+  me.proc_->monitor_alias_send(target, tag, std::move(msg));
 }
 
 detail::runtime_core& scoped_mailbox::core() const noexcept {

@@ -27,6 +27,7 @@ class runtime;
 namespace detail {
 class foreign_process;
 class runtime_core;
+struct mailbox_access;
 } // namespace detail
 
 class scoped_mailbox {
@@ -76,6 +77,7 @@ public:
   [[nodiscard]] std::size_t pending() const;
 
 private:
+  friend struct detail::mailbox_access;
   std::optional<term> receive_matching(bool (*match)(const void*, const term&),
                                        const void* pred,
                                        std::chrono::milliseconds timeout);

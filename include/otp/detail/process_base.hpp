@@ -20,6 +20,7 @@
 namespace otp {
 class context;
 struct process_info;
+class scoped_mailbox;
 } // namespace otp
 
 namespace otp::detail {
@@ -120,6 +121,13 @@ public:
   /// `monitor(process, Target, [{alias, demonitor}])`: the monitor's ref is
   /// also an alias, active until the DOWN arrives or the demonitor.
   [[nodiscard]] ref monitor_with_alias(const pid& target);
+  /// monitor_with_alias with the ref `tag` (new, from ref::make), then
+  /// sends `msg` to `target`, in one signal (a gen call's request). A dead
+  /// target: the DOWN (noproc) comes at once and the message is dropped.
+  void monitor_alias_send(const pid& target, const ref& tag, term msg);
+  /// Drops the monitor `tag` held on this process (a gen call answered by
+  /// this process: the caller will not need it). True if it was there.
+  bool release_monitor(const ref& tag) noexcept;
   /// Gives back what an idle process holds and can rebuild (hibernate):
   /// empty link, monitor and alias tables.
   void compact() noexcept;
@@ -253,6 +261,12 @@ private:
   std::uint32_t ops_since_drain_ = 0;
 };
 
+/// The internals of a scoped_mailbox otp++'s behaviours use.
+struct mailbox_access {
+  static void monitor_alias_send(scoped_mailbox& me, const pid& target,
+                                 const ref& tag, term msg);
+};
+
 /// Sends `s` to `to` as `deliver` does; a dead or remote target answers as
 /// Erlang's would. Takes `s`.
 void send_signal(const pid& to, signal* s) noexcept;
@@ -263,7 +277,10 @@ void send_message(const pid& to, term msg);
 /// Sends `msg` to the alias `alias` of `to` (`Alias ! Msg`): delivered only
 /// if `to` still has the alias active when the message arrives, dropped
 /// otherwise (a late reply never lands). Thread-safe.
-void send_to_alias(const pid& to, const ref& alias, term msg);
+/// `released_monitor`: the sender has dropped `to`'s monitor `alias` (see
+/// process_base::release_monitor), so `to` forgets it too on arrival.
+void send_to_alias(const pid& to, const ref& alias, term msg,
+                   bool released_monitor = false);
 /// Sends an exit signal (Erlang's exit/2) from `from` (the null pid when
 /// it comes from outside any process). Thread-safe.
 void send_exit(const pid& to, pid from, term reason);

@@ -23,13 +23,18 @@ enum class signal_kind : std::uint8_t {
   down,          ///< extra: the ref; payload: reason; from: the dead process
   timeout,       ///< a receive timeout fired; seq: which receive
   timer,         ///< a timer message: payload: the message; seq: timer id
-  alias_message, ///< payload: the message; extra: the alias it is sent to
+  alias_message, ///< payload: the message; extra: the alias it is sent to;
+                 ///< seq 1: the sender has dropped the receiver's monitor
+                 ///< of that tag (a gen call's reply)
+  monitor_message, ///< a monitor (with alias) and a message in one: from:
+                   ///< watcher; extra: the ref; payload: the message
 };
 
 /// Whether `kind` carries a message (counted by message_queue_len).
 [[nodiscard]] constexpr bool carries_message(signal_kind kind) noexcept {
   return kind == signal_kind::message || kind == signal_kind::timer ||
-         kind == signal_kind::alias_message;
+         kind == signal_kind::alias_message ||
+         kind == signal_kind::monitor_message;
 }
 
 struct signal {
