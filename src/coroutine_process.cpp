@@ -35,12 +35,21 @@ void coroutine_process_base::receive_suspend(
     receive_request& r, std::coroutine_handle<> h) noexcept {
   waiting_ = &r;
   resume_point_ = h;
-  if (r.timeout_ms > 0 && !exit_pending())
+  if (r.timeout_ms > 0 && !exit_pending()) {
+    receive_deadline_ =
+        runtime().timers().now_ms() + static_cast<std::uint64_t>(r.timeout_ms);
+    if (timeout_timer_ && timer_deadline_ <= receive_deadline_ &&
+        !timeout_fired(timeout_timer_))
+      return; // the armed timer fires first; then it is re-armed
+    cancel_timeout();
     arm_timeout(r.timeout_ms);
+  }
 }
 
 void coroutine_process_base::arm_timeout(std::int64_t ms) noexcept {
   timeout_timer_ = ref::make().counter();
+  timer_deadline_ =
+      runtime().timers().now_ms() + static_cast<std::uint64_t>(ms);
   internal::timer_payload p;
   p.target = self();
   p.kind = signal_kind::timeout;
@@ -66,15 +75,23 @@ bool coroutine_process_base::complete_receive(receive_request& r) {
     delete s;
     if (budget_)
       --*budget_;
-  } else if (r.timeout_ms == 0 ||
-             (timeout_timer_ && timeout_fired(timeout_timer_))) {
+    // The timer stays armed for the next receive (see timer_deadline_).
+  } else if (r.timeout_ms == 0) {
+    r.result.reset();
+  } else if (timeout_timer_ && timeout_fired(timeout_timer_)) {
+    timeout_timer_ = 0;
+    if (r.timeout_ms < 0)
+      return false; // an earlier receive's timer: this one waits forever
+    auto now = runtime().timers().now_ms();
+    if (now < receive_deadline_) {
+      // A timer armed for an earlier receive: wait for the rest.
+      arm_timeout(static_cast<std::int64_t>(receive_deadline_ - now));
+      return false;
+    }
     r.result.reset();
   } else {
     return false;
   }
-  if (timeout_timer_ && s)
-    runtime().timers().cancel(timeout_timer_);
-  timeout_timer_ = 0;
   reset_save_point();
   waiting_ = nullptr;
   return true;

@@ -630,8 +630,7 @@ void process_base::bounce_leftovers(signal* s, const term& reason) noexcept {
     case signal_kind::monitor_message: {
       auto to = std::move(s->from);
       auto tag = s->extra.as_ref();
-      term object =
-          s->kind == signal_kind::monitor ? s->payload : term{self()};
+      term object = s->kind == signal_kind::monitor ? s->payload : term{self()};
       s->kind = signal_kind::down;
       s->from = self();
       s->payload = down_message(tag, object, reason);

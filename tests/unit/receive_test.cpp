@@ -125,7 +125,7 @@ TEST(Receive, NonMatchingMessagesDoNotEndATimedReceive) {
   EXPECT_EQ(tk.mailbox(p), std::vector<term>{"other"_a});
 }
 
-TEST(Receive, MatchBeforeTheTimeoutWinsAndCancelsTheTimer) {
+TEST(Receive, MatchBeforeTheTimeoutWinsAndTheTimerNeverEndsALaterReceive) {
   otp::testkit tk;
   std::optional<std::optional<term>> result;
   auto p = tk.spawn([&result](otp::process& self) -> otp::task<> {
@@ -138,7 +138,34 @@ TEST(Receive, MatchBeforeTheTimeoutWinsAndCancelsTheTimer) {
   tk.run_until_idle();
   ASSERT_TRUE(result);
   EXPECT_EQ(*result, term{"wanted"_a});
+  // The timer is left armed for a later receive to reuse (a loop of
+  // receives with timeouts starts no timer each time); when it fires, the
+  // receive that waits forever goes on waiting.
+  tk.advance_time(1ms);
+  tk.run_until_idle();
   EXPECT_EQ(tk.pending_timers(), 0u);
+  EXPECT_FALSE(tk.exit_reason(p));
+}
+
+TEST(Receive, AReusedTimerFiringEarlyWaitsForTheRest) {
+  otp::testkit tk;
+  std::vector<std::optional<term>> results;
+  auto p = tk.spawn([&results](otp::process& self) -> otp::task<> {
+    results.push_back(co_await self.receive(100ms)); // arms a timer at t=100
+    results.push_back(co_await self.receive(100ms)); // reuses it, due t=150
+  });
+  tk.run_until_idle();
+  tk.advance_time(50ms);
+  tk.send(p, "first"_a);
+  tk.run_until_idle();
+  ASSERT_EQ(results.size(), 1u);
+  tk.advance_time(50ms); // t=100: the old timer fires, too early
+  EXPECT_EQ(results.size(), 1u);
+  tk.advance_time(49ms);
+  EXPECT_EQ(results.size(), 1u);
+  tk.advance_time(1ms); // t=150
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_EQ(results[1], std::nullopt);
 }
 
 TEST(Receive, StaleTimeoutDoesNotEndALaterReceive) {

@@ -193,17 +193,22 @@ private:
       if (!s) {
         if (wait_ms_ < 0)
           return step_result::waiting;
-        if (wait_ms_ == 0 || timeout_expired()) {
-          cancel_timeout();
+        if (wait_ms_ == 0 || (timer_armed_ && timeout_expired())) {
+          timer_armed_ = false;
           on_timeout();
           continue;
         }
-        if (!timeout_armed())
+        if (!timer_armed_) {
+          cancel_timeout(); // one a coroutine callback may have left
           arm_timeout(wait_ms_);
+          timer_armed_ = true;
+        }
         return step_result::waiting;
       }
-      if (timeout_armed())
+      if (timer_armed_) {
         cancel_timeout();
+        timer_armed_ = false;
+      }
       if (ctx_.suspended)
         reset_save_point();
       term msg = std::move(s->payload);
@@ -540,6 +545,7 @@ private:
   std::optional<term> pending_continue_;
   std::int64_t wait_ms_ = -1; ///< the receive timeout; -1: none
   bool hibernate_on_timeout_ = false;
+  bool timer_armed_ = false; ///< the event loop's wait_ms_ timer
   bool started_ = false;
 };
 

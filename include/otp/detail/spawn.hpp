@@ -72,8 +72,16 @@ private:
   std::coroutine_handle<> resume_point_;
   receive_request* waiting_ = nullptr;
   std::uint64_t timeout_timer_ = 0; ///< pending receive-timeout timer
-  int* budget_ = nullptr;           ///< the current turn's budget
-  std::uint32_t frame_size_ = 0;    ///< the body's coroutine frame
+  /// When the armed timer fires, and when the waiting receive times out
+  /// (timer-service milliseconds). A receive that gets its message leaves
+  /// the timer armed; the next receive reuses it when it fires no later
+  /// than that receive's deadline (and re-arms for the rest if it fires
+  /// early), so a process that receives with timeouts in a loop (a
+  /// gen_server client) does not start and cancel a timer each time.
+  std::uint64_t timer_deadline_ = 0;
+  std::uint64_t receive_deadline_ = 0;
+  int* budget_ = nullptr;        ///< the current turn's budget
+  std::uint32_t frame_size_ = 0; ///< the body's coroutine frame
   bool yielding_ = false;
 };
 
