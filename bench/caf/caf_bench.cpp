@@ -15,17 +15,18 @@
 // - CAF starts max(cores, 4) workers by default. We set
 //   `scheduler.max-threads` per workload to the count that measured fastest
 //   (or steadiest) on this 2-core machine, as each workload's constant says:
-//   one worker for ping_pong, call, cast, send_throughput, contention and
-//   timers (PERFORMANCE.md found one faster than four for ping-pong and
-//   request-response), two for spawn_exit and the memory workloads, four for
-//   skynet.
+//   one worker for ping_pong, call, cast, send_throughput, contention,
+//   call_outside and timers (PERFORMANCE.md found one faster than four for
+//   ping-pong and request-response), two for spawn_exit and the memory
+//   workloads, four for skynet.
 // - A plain loop spawning 1M short-lived actors under the work-stealing
 //   scheduler slows down worse than linearly, so spawn_exit spawns in batches
 //   of 1,000 (the Erlang twin does the same).
 // - `await_all_actors_done()` hangs while a scoped_actor exists, and a
 //   blocking scoped_actor request is ~100x slower than an actor-to-actor one.
-//   So no scoped_actor here: event-based actors do the work, time themselves
-//   and hand the figure to main() through a std::promise.
+//   So no scoped_actor here, except in call_outside (whose client must be
+//   outside the actor system): event-based actors do the work, time
+//   themselves and hand the figure to main() through a std::promise.
 
 #include <algorithm>
 #include <atomic>
@@ -641,6 +642,43 @@ void run_contention(int64_t n) {
   result("contention", calls_per_second, "calls/s");
 }
 
+// -- call_outside
+// --------------------------------------------------------------
+
+/// Makes `n` sequential blocking requests from `self` to `target`.
+void blocking_call_n(caf::scoped_actor& self, const actor& target, int64_t n) {
+  for (int64_t i = 0; i < n; ++i)
+    self->request(target, caf::infinite, ping_atom::value)
+        .receive(
+            [](pong_atom) {},
+            [](caf::error& err) { fail("call_outside: " + to_string(err)); });
+}
+
+// CAF's client outside the runtime: a scoped_actor on the main thread, which
+// blocks in each request's receive until the reply comes. The scoped_actor
+// is gone before the system's destructor waits for the actors. One worker:
+// 39-60 us per call here, two 46-76 us (100k calls).
+constexpr size_t call_outside_threads = 1;
+
+void run_call_outside(int64_t n) {
+  auto ns = with_system(
+      call_outside_threads, [=](caf::actor_system& sys, result_promise done) {
+        auto target = sys.spawn(server);
+        double per_call = 0;
+        {
+          caf::scoped_actor self{sys};
+          blocking_call_n(self, target, warmup_n(n));
+          auto start = clock_type::now();
+          blocking_call_n(self, target, n);
+          per_call = static_cast<double>(elapsed_ns(start)) / n;
+          self->send_exit(target, caf::exit_reason::user_shutdown);
+        }
+        done->set_value(per_call);
+        return actor{};
+      });
+  result("call_outside", ns, "ns/call");
+}
+
 // -- main
 // ----------------------------------------------------------------------
 
@@ -661,15 +699,16 @@ const std::map<std::string, workload>& workloads() {
       {"cast", {run_cast, 1'000'000}},
       {"contention", {run_contention, 200'000}}, // calls per client, 4 clients
       {"idle_genserver", {run_idle_genserver, 100'000}},
+      {"call_outside", {run_call_outside, 1'000'000}},
   };
   return all;
 }
 
 // Same order as the Erlang twin and the benchmark script.
 const char* const run_order[] = {
-    "spawn_exit", "idle_memory",    "ping_pong", "send_throughput",
-    "skynet",     "timers",         "call",      "cast",
-    "contention", "idle_genserver",
+    "spawn_exit", "idle_memory",    "ping_pong",    "send_throughput",
+    "skynet",     "timers",         "call",         "cast",
+    "contention", "idle_genserver", "call_outside",
 };
 
 } // namespace

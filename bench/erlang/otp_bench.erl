@@ -26,7 +26,7 @@
 
 -define(WORKLOADS, [spawn_exit, idle_memory, ping_pong, send_throughput, skynet,
                     timers, call, cast, contention, idle_genserver,
-                    supervisor_restart]).
+                    supervisor_restart, call_outside]).
 
 %%%===================================================================
 %%% Entry point
@@ -61,6 +61,7 @@ default_n(cast) -> 1000000;
 default_n(contention) -> 200000;        % calls per client, 4 clients
 default_n(idle_genserver) -> 100000;
 default_n(supervisor_restart) -> 10000;
+default_n(call_outside) -> 1000000;
 default_n(W) -> fail("unknown workload ~p", [W]).
 
 %% Runs one workload in a fresh process and waits for it.
@@ -196,7 +197,18 @@ workload(supervisor_restart, N) ->
     {_, NsRest} = time_ns_result(fun() -> restart_cycles(Last, N - Head) end),
     result(supervisor_restart_first100, NsHead / Head / 1000, "us/cycle"),
     result(supervisor_restart, (NsHead + NsRest) / N / 1000, "us/cycle"),
-    stop_supervisor(Sup).
+    stop_supervisor(Sup);
+
+%% call_outside: otp++ calls from a thread outside its runtime, which blocks
+%% until the reply comes. Erlang has no such client: a foreign thread talks to
+%% a node through a process, so the peer figure is the ordinary call, the
+%% same work as the call workload.
+workload(call_outside, N) ->
+    {ok, Server} = gen_server:start_link(?MODULE, {server, 0}, []),
+    call_n(Server, warmup_n(N)),
+    Ns = time_ns(fun() -> call_n(Server, N) end),
+    result(call_outside, Ns / N, "ns/call"),
+    gen_server:stop(Server).
 
 %%%===================================================================
 %%% Workload helpers
