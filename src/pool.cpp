@@ -23,37 +23,54 @@ struct free_block {
   free_block* next;
 };
 
-/// A chain of exactly magazine_size free blocks.
+/// A chain of free blocks: magazine_size of them, except those a thread
+/// hands back as it exits.
 struct magazine {
   free_block* head = nullptr;
+  std::size_t count = 0;
 };
 
-/// Full magazines shared by all threads, per size class.
+/// Magazines shared by all threads, per size class. When it has none, it
+/// carves a new one from one allocation (a slab): a producer whose freed
+/// blocks come back on another thread (a process that sends and a
+/// receiver that frees) would otherwise pay one operator new per block.
+/// Slabs are never returned: blocks live on in the pool.
 class depot {
 public:
-  bool take(std::size_t c, magazine& out) {
-    std::lock_guard lock{mutex_};
-    auto& v = full_[c];
-    if (v.empty())
-      return false;
-    out = v.back();
-    v.pop_back();
-    return true;
+  magazine take(std::size_t c) {
+    {
+      std::lock_guard lock{mutex_};
+      auto& v = full_[c];
+      if (!v.empty()) {
+        magazine m = v.back();
+        v.pop_back();
+        return m;
+      }
+    }
+    return carve(c);
   }
   void give(std::size_t c, magazine m) {
     std::lock_guard lock{mutex_};
     full_[c].push_back(m);
   }
-  ~depot() {
-    for (auto& v : full_)
-      for (auto m : v)
-        while (m.head)
-          ::operator delete(std::exchange(m.head, m.head->next));
-  }
 
 private:
+  magazine carve(std::size_t c) {
+    const std::size_t block = (c + 1) * class_size;
+    auto* slab = static_cast<std::byte*>(::operator new(block* magazine_size));
+    {
+      std::lock_guard lock{mutex_};
+      slabs_.push_back(slab); // keeps them reachable for leak checkers
+    }
+    free_block* head = nullptr;
+    for (std::size_t i = magazine_size; i-- > 0;)
+      head = new (slab + i * block) free_block{head};
+    return {head, magazine_size};
+  }
+
   std::mutex mutex_;
   std::array<std::vector<magazine>, class_count> full_;
+  std::vector<std::byte*> slabs_;
 };
 
 depot& global_depot() {
@@ -71,13 +88,7 @@ struct thread_cache {
   };
   std::array<slot, class_count> slots{};
 
-  ~thread_cache() {
-    for (std::size_t c = 0; c < class_count; ++c) {
-      auto& s = slots[c];
-      while (s.head)
-        ::operator delete(std::exchange(s.head, s.head->next));
-    }
-  }
+  ~thread_cache();
 };
 
 /// The cache is reached through a plain pointer: a thread_local object with
@@ -88,6 +99,21 @@ struct cache_owner {
   ~cache_owner() { delete cache; }
 };
 thread_local cache_owner owner;
+
+thread_cache::~thread_cache() {
+  // Blocks may belong to slabs: they go back to the depot, never to delete.
+  for (std::size_t c = 0; c < class_count; ++c) {
+    auto& s = slots[c];
+    if (!s.head)
+      continue;
+    try {
+      global_depot().give(c, magazine{s.head, s.count});
+    } catch (...) {
+      // Out of memory for the depot's vector at thread exit: the blocks
+      // are lost to the pool (they stay allocated).
+    }
+  }
+}
 constinit thread_local thread_cache* cache_ptr = nullptr;
 
 thread_cache& local_cache() {
@@ -110,13 +136,9 @@ void* pool_allocate(std::size_t size) {
     return ::operator new(size);
   auto& s = local_cache().slots[c];
   if (!s.head) {
-    magazine m;
-    if (global_depot().take(c, m)) {
-      s.head = m.head;
-      s.count = magazine_size;
-    } else {
-      return ::operator new((c + 1) * class_size);
-    }
+    magazine m = global_depot().take(c);
+    s.head = m.head;
+    s.count = m.count;
   }
   auto* b = s.head;
   s.head = b->next;
@@ -134,20 +156,22 @@ void pool_free(void* p, std::size_t size) noexcept {
   auto* b = static_cast<free_block*>(p);
   b->next = s.head;
   s.head = b;
-  if (++s.count == 2 * magazine_size) {
+  if (++s.count >= 2 * magazine_size) {
     // Hand one full magazine to the depot, keep the other.
     free_block* cut = s.head;
     for (std::size_t i = 1; i < magazine_size; ++i)
       cut = cut->next;
-    magazine m{s.head};
+    magazine m{s.head, magazine_size};
     s.head = cut->next;
     cut->next = nullptr;
     s.count = magazine_size;
     try {
       global_depot().give(c, m);
     } catch (...) {
-      while (m.head) // out of memory for the depot's vector: just free
-        ::operator delete(std::exchange(m.head, m.head->next));
+      // Out of memory for the depot's vector: keep them here instead.
+      cut->next = s.head;
+      s.head = m.head;
+      s.count = 2 * magazine_size;
     }
   }
 }
