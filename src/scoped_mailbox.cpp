@@ -3,6 +3,8 @@
 #include "otp/runtime.hpp"
 #include "runtime_core.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 
@@ -39,6 +41,11 @@ public:
         reset_save_point();
         return out;
       }
+      // A reply often comes within microseconds (a call to a process):
+      // look for it a little while before sleeping, since being woken
+      // costs a futex round trip and a context switch.
+      if (spin_until_pending(deadline))
+        continue;
       if (!inbox_.try_block())
         continue;
       woken_ = false;
@@ -57,6 +64,29 @@ public:
         return std::nullopt;
       }
     }
+  }
+
+  /// Spins up to a few microseconds (never past `deadline`) for a signal.
+  bool spin_until_pending(std::chrono::steady_clock::time_point deadline) {
+    constexpr auto spin_for = std::chrono::microseconds{20};
+    auto until =
+        std::min(deadline, std::chrono::steady_clock::now() + spin_for);
+    do {
+      for (int i = 0; i < 64; ++i) {
+        if (inbox_.has_pending())
+          return true;
+        cpu_pause();
+      }
+    } while (std::chrono::steady_clock::now() < until);
+    return false;
+  }
+
+  static void cpu_pause() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    asm volatile("yield");
+#endif
   }
 
   ref monitor(const pid& target) {
@@ -101,7 +131,9 @@ public:
     wake_cv_.notify_all();
   }
 
-  void request_shutdown() noexcept override { end(atoms::shutdown); }
+  void request_shutdown() noexcept override {
+    end(atoms::shutdown);
+  }
 
   [[nodiscard]] std::size_t pending() const {
     std::lock_guard lock{mutex_};
@@ -114,12 +146,16 @@ public:
   }
 
 protected:
-  step_result step(int&) noexcept override { return step_result::waiting; }
+  step_result step(int&) noexcept override {
+    return step_result::waiting;
+  }
   void release_user_state() noexcept override {}
   [[nodiscard]] std::string initial_call() const override {
     return "otp::scoped_mailbox";
   }
-  [[nodiscard]] std::size_t user_memory() const noexcept override { return 0; }
+  [[nodiscard]] std::size_t user_memory() const noexcept override {
+    return 0;
+  }
   void wake() noexcept override {
     {
       std::lock_guard lock{mutex_};

@@ -548,3 +548,32 @@ TEST(GenServerCall, CoroutineHandlerOnTheRealRuntime) {
 }
 
 } // namespace gen_server_call_test
+
+namespace gen_server_call_test {
+
+TEST(GenServerCall, HibernateAfterIdleTime) {
+  otp::testkit kit;
+  std::vector<term> log;
+  pid server;
+  kit.spawn([&](otp::process& self) -> otp::task<> {
+    server = *co_await gs::start<holder>(
+        self, {.hibernate_after = std::chrono::milliseconds{100}}, &log);
+    (void)co_await gs::call(self, server, term{"echo"_a, 1});
+  });
+  kit.run_until_idle();
+  auto awake = kit.info(server)->memory;
+  kit.advance_time(99ms);
+  EXPECT_EQ(kit.info(server)->memory, awake);
+  kit.advance_time(1ms);
+  EXPECT_LT(kit.info(server)->memory, awake);
+  // It still serves, and no timeout message reached handle_info.
+  std::optional<term> got;
+  kit.spawn([&](otp::process& self) -> otp::task<> {
+    got = co_await gs::call(self, server, term{"echo"_a, 2});
+  });
+  kit.run_until_idle();
+  EXPECT_EQ(got, term{2});
+  EXPECT_EQ(count(log, equals(term{"info"_a, atoms::timeout})), 0u);
+}
+
+} // namespace gen_server_call_test

@@ -44,6 +44,12 @@ public:
     return reverse(head);
   }
 
+  /// Whether signals are queued (a hint: one may arrive just after).
+  [[nodiscard]] bool has_pending() const noexcept {
+    signal* head = head_.load(std::memory_order_acquire);
+    return head && head != closed_tag() && head != blocked_tag();
+  }
+
   /// Marks the process as waiting if nothing is queued. Owner only.
   /// Returns false when signals arrived (take them first).
   [[nodiscard]] bool try_block() noexcept {
