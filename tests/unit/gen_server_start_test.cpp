@@ -326,6 +326,13 @@ TEST_F(GenServerStart, GlobalNameAndAlreadyStarted) {
     kit.exit(**run.first, "kill"_a);
     kit.run_until_idle();
     EXPECT_EQ(otp::global_names().whereis_name(name), pid{});
+    // BUG (not testable in-process): the node-wide registry keeps the
+    // entry of a holder that has ended (it checks liveness on lookup), so
+    // the dead process's control block lives until the name is reused; left
+    // until exit, the static registry frees it after the thread-local pool
+    // cache is gone (heap corruption; valgrind: pool_free on freed memory).
+    // OTP removes a global name when its process dies. Drop it here.
+    otp::global_names().unregister_name(name);
   }
 }
 
