@@ -242,7 +242,10 @@ outcome thrown_outcome(std::exception_ptr e, bool in_call) {
 
 // -- synchronous start --------------------------------------------------------
 
-namespace {
+// Named namespaces, not anonymous ones: their types live in coroutine frames
+// of functions with external linkage (g++ -Wsubobject-linkage in unity
+// builds).
+namespace start_impl {
 
 start_result from_ack(const term& answer) {
   if (answer.is_tuple(2) && answer[0].is_atom(atoms::ok) && answer[1].is_pid())
@@ -269,7 +272,13 @@ bool is_exit_from(const term& m, const pid& p) {
          m[1].as_pid() == p;
 }
 
-} // namespace
+} // namespace start_impl
+using namespace start_impl;
+
+task<start_result> already_started(pid holder) {
+  co_return start_result::failed(
+      term{atom{"already_started"}, std::move(holder)});
+}
 
 task<start_result> await_ack(process& self, pid child, link_mode mode,
                              ref monitor, std::chrono::milliseconds timeout) {
@@ -285,6 +294,7 @@ task<start_result> await_ack(process& self, pid child, link_mode mode,
     got = co_await self.receive(answer, timeout);
 
   start_result result = start_result::failed(atoms::timeout);
+  bool dead = false; // the child's end is known (its EXIT or DOWN taken)
   if (!got) {
     // proc_lib's kill_flush: the starter gives up and makes sure.
     self.unlink(child);
@@ -297,13 +307,23 @@ task<start_result> await_ack(process& self, pid child, link_mode mode,
     result = from_ack((*got)[2]);
   } else if (mode == link_mode::link) {
     result = start_result::failed((*got)[2]); // {'EXIT', Child, Reason}
+    dead = true;
   } else {
     result = start_result::failed((*got)[4]); // its DOWN
+    dead = true;
   }
-  if (mode == link_mode::none)
+  if (mode == link_mode::none) {
     self.demonitor(monitor, flush);
-  else if (mode == link_mode::monitor)
-    result.monitor = monitor;
+  } else if (mode == link_mode::monitor) {
+    if (result.has_value()) {
+      result.monitor = monitor;
+    } else if (!dead) {
+      // OTP's start_monitor: on failure, wait for the end and take its
+      // DOWN, so nothing is left behind and the process is gone.
+      (void)co_await self.receive(
+          [&](const term& m) { return is_down_for(m, monitor); });
+    }
+  }
   co_return result;
 }
 
@@ -333,7 +353,7 @@ start_result await_ack_blocking(scoped_mailbox& starter, const pid& child,
 
 // -- calls --------------------------------------------------------------------
 
-namespace {
+namespace call_impl {
 
 using std::chrono::milliseconds;
 
@@ -384,7 +404,8 @@ milliseconds far_future() {
   return std::chrono::hours{24 * 365 * 100};
 }
 
-} // namespace
+} // namespace call_impl
+using namespace call_impl;
 
 namespace detail {
 
@@ -487,12 +508,13 @@ void cast(runtime& rt, const server_ref& server, term msg) {
 
 // -- stop ---------------------------------------------------------------------
 
-namespace {
+namespace call_impl {
 
-/// `{system, From, {terminate, Reason}}`: no reply comes; the DOWN answers.
-term terminate_request(const pid& me, term reason) {
-  return term{atoms::system, term{me, ref::make()},
-              term{atom{"terminate"}, std::move(reason)}};
+/// `{system, {Self, [alias|Tag]}, {terminate, Reason}}`: the server answers
+/// `ok` (to the alias), runs terminate and exits; the DOWN says how.
+term terminate_request(const pid& me, const ref& tag, term reason) {
+  return call_message(atoms::system, me, tag,
+                      term{atom{"terminate"}, std::move(reason)});
 }
 
 expected<void, term> stop_outcome(const std::optional<term>& down,
@@ -505,15 +527,17 @@ expected<void, term> stop_outcome(const std::optional<term>& down,
   return unexpected<term>(why);
 }
 
-} // namespace
+} // namespace call_impl
+using namespace call_impl;
 
 task<void> stop(process& self, server_ref server, term reason,
                 milliseconds timeout) {
   pid target = server.resolve(self.control().runtime());
   if (!target)
     self.exit(atoms::noproc);
-  ref tag = self.monitor(target);
-  self.send(target, terminate_request(self.self(), reason));
+  ref tag = ref::make();
+  self.control().monitor_alias_send(
+      target, tag, terminate_request(self.self(), tag, reason));
   auto down = [&tag](const term& m) { return detail::is_down_for(m, tag); };
   std::optional<term> got;
   if (timeout == infinity)
@@ -521,7 +545,9 @@ task<void> stop(process& self, server_ref server, term reason,
   else
     got = co_await self.receive(down, timeout);
   if (!got)
-    self.demonitor(tag, flush);
+    self.demonitor(tag, flush); // ends the alias too
+  // The `ok` came before the DOWN: take it out of the mailbox.
+  (void)co_await self.receive(reply_only{tag}, milliseconds{0});
   auto r = stop_outcome(got, reason);
   if (!r)
     self.exit(std::move(r.error()));
@@ -532,13 +558,15 @@ expected<void, term> stop(scoped_mailbox& me, server_ref server, term reason,
   pid target = server.resolve(me.core());
   if (!target)
     return unexpected<term>(atoms::noproc);
-  ref tag = me.monitor(target);
-  me.send(target, terminate_request(me.self(), reason));
+  ref tag = ref::make();
+  otp::detail::mailbox_access::monitor_alias_send(
+      me, target, tag, terminate_request(me.self(), tag, reason));
   auto got =
       me.receive([&tag](const term& m) { return detail::is_down_for(m, tag); },
                  timeout == infinity ? far_future() : timeout);
   if (!got)
     me.demonitor(tag, flush);
+  (void)me.receive(reply_only{tag}, milliseconds{0});
   return stop_outcome(got, reason);
 }
 

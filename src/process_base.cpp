@@ -684,8 +684,10 @@ void process_base::terminate() noexcept {
       send_signal(target, s);
     });
   }
-  bounce_leftovers(std::exchange(leftover_, nullptr), reason);
-  bounce_leftovers(rest, reason);
+  // Signals not handled before the exit find the process gone, as in
+  // erl: a link or monitor that comes after the exit gets noproc.
+  bounce_leftovers(std::exchange(leftover_, nullptr), term{atoms::noproc});
+  bounce_leftovers(rest, term{atoms::noproc});
   while (signal* s = pop_message())
     delete s;
   save_ = nullptr;

@@ -5,6 +5,7 @@
 #include "otp/detail/process_base.hpp"
 #include "otp/error.hpp"
 #include "otp/expected.hpp"
+#include "otp/registry.hpp"
 #include "process_table.hpp"
 #include "scheduler.hpp"
 #include "timer_service.hpp"
@@ -77,6 +78,10 @@ public:
 
   /// Observes every exit (the testkit records reasons). Set before use.
   std::function<void(const pid&, const term&)> exit_observer;
+
+  /// `{global, Name}` names (node-wide until the distribution makes them
+  /// cluster-wide).
+  local_registry global_names;
 
 private:
   std::unique_ptr<internal::scheduler> sched_;

@@ -1,6 +1,7 @@
 #include "otp/server_ref.hpp"
 
 #include "otp/detail/type_name.hpp"
+#include "otp/runtime.hpp"
 #include "runtime_core.hpp"
 
 #include <typeinfo>
@@ -21,9 +22,8 @@ term via_term(const registry& reg, const term& name) {
 
 } // namespace
 
-registry& global_names() {
-  static local_registry names;
-  return names;
+registry& global_names(const runtime& rt) {
+  return rt.core().global_names;
 }
 
 bool server_name::register_as(detail::runtime_core& rt, const pid& p) const {
@@ -31,7 +31,7 @@ bool server_name::register_as(detail::runtime_core& rt, const pid& p) const {
       overloaded{
           [&](atom a) { return rt.register_name(a, p).has_value(); },
           [&](const global_name& g) {
-            return global_names().register_name(g.name, p);
+            return rt.global_names.register_name(g.name, p);
           },
           [&](const via_name& v) { return v.reg->register_name(v.name, p); }},
       name_);
@@ -41,17 +41,18 @@ void server_name::unregister(detail::runtime_core& rt, const pid& p) const {
   if (whereis(rt) != p)
     return;
   std::visit(
-      overloaded{
-          [&](atom a) { (void)rt.unregister(a); },
-          [&](const global_name& g) { global_names().unregister_name(g.name); },
-          [&](const via_name& v) { v.reg->unregister_name(v.name); }},
+      overloaded{[&](atom a) { (void)rt.unregister(a); },
+                 [&](const global_name& g) {
+                   rt.global_names.unregister_name(g.name);
+                 },
+                 [&](const via_name& v) { v.reg->unregister_name(v.name); }},
       name_);
 }
 
 pid server_name::whereis(detail::runtime_core& rt) const {
   return std::visit(overloaded{[&](atom a) { return rt.whereis(a); },
                                [&](const global_name& g) {
-                                 return global_names().whereis_name(g.name);
+                                 return rt.global_names.whereis_name(g.name);
                                },
                                [&](const via_name& v) {
                                  return v.reg->whereis_name(v.name);
@@ -76,8 +77,8 @@ server_ref::server_ref(const server_name& n)
 pid server_ref::resolve(detail::runtime_core& rt) const {
   return std::visit(overloaded{[](const pid& p) { return p; },
                                [&](atom a) { return rt.whereis(a); },
-                               [](const global_name& g) {
-                                 return global_names().whereis_name(g.name);
+                               [&](const global_name& g) {
+                                 return rt.global_names.whereis_name(g.name);
                                },
                                [](const server_name::via_name& v) {
                                  return v.reg->whereis_name(v.name);

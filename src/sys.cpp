@@ -85,8 +85,10 @@ std::optional<term> handle_system(server_context& ctx, const term& msg,
   if (request.is_tuple(2) && request[0].is_atom()) {
     const atom what = request[0].as_atom();
     const term& arg = request[1];
-    if (what == atom{"terminate"})
-      return arg; // the caller waits for the exit, not for a reply
+    if (what == atom{"terminate"}) {
+      answer(atoms::ok); // sys answers, then the server terminates
+      return arg;
+    }
     if (what == atom{"replace_state"}) {
       const auto* fn = arg.try_get<sys::detail::state_function>();
       if (!fn) {
@@ -115,7 +117,7 @@ std::optional<term> handle_system(server_context& ctx, const term& msg,
         answer(atoms::ok);
       } else if (arg.is_atom(atom{"get"})) {
         if (!ctx.statistics) {
-          answer(atom{"no_statistics"});
+          answer(term{atoms::ok, atom{"no_statistics"}});
         } else {
           answer(term{
               atoms::ok,
@@ -144,8 +146,10 @@ std::optional<term> handle_system(server_context& ctx, const term& msg,
       auto r = hooks.code_change(hooks.server, request[2], request[3]);
       answer(r ? term{atoms::ok} : term{atoms::error, r.error()});
     } catch (...) {
+      // OTP catches code_change: {error, {'EXIT', Reason}}.
       answer(term{atoms::error,
-                  internal::exception_reason(std::current_exception())});
+                  term{atoms::EXIT,
+                       internal::exception_reason(std::current_exception())}});
     }
     return std::nullopt;
   }
@@ -161,9 +165,18 @@ namespace {
 
 using std::chrono::milliseconds;
 
-term failure(term reason, atom function, const server_ref& server) {
-  return term{std::move(reason),
-              term{atom{"sys"}, function, term::list({server.to_term()})}};
+/// `{Reason, {sys, Function, [Server | Args]}}`.
+term failure(term reason, atom function, const server_ref& server,
+             const term& args) {
+  std::vector<term> all{server.to_term()};
+  for (const term& a : args.as_list())
+    all.push_back(a);
+  return term{std::move(reason), term{atom{"sys"}, function, term::list(all)}};
+}
+
+/// A `{error, Reason}` answer that OTP's sys turns into `error(Reason)`.
+bool failed(const term& answer) {
+  return answer.is_tuple(2) && answer[0].is_atom(atoms::error);
 }
 
 } // namespace
@@ -171,17 +184,26 @@ term failure(term reason, atom function, const server_ref& server) {
 namespace detail {
 
 task<term> sys_call(process& self, const server_ref& server, term request,
-                    atom function, milliseconds timeout) {
+                    atom function, term args, milliseconds timeout) {
   pid target = server.resolve(self.control().runtime());
   if (!target)
-    self.exit(failure(atoms::noproc, function, server));
+    self.exit(failure(atoms::noproc, function, server, args));
   if (target == self.self())
-    self.exit(failure(atoms::calling_self, function, server));
+    self.exit(failure(atoms::calling_self, function, server, args));
   auto r = co_await gen_server::detail::gen_call(self, atoms::system, target,
                                                  std::move(request), timeout);
   if (!r)
-    self.exit(failure(std::move(r.error()), function, server));
+    self.exit(failure(std::move(r.error()), function, server, args));
   co_return std::move(*r);
+}
+
+task<term> replace_state_call(process& self, const server_ref& server,
+                              term request, milliseconds timeout) {
+  term answer = co_await sys_call(self, server, std::move(request),
+                                  atom{"replace_state"}, term{}, timeout);
+  if (failed(answer))
+    self.exit(answer[1]); // OTP: error(Reason) in the caller
+  co_return answer;
 }
 
 expected<term, term> sys_call(scoped_mailbox& me, const server_ref& server,
@@ -202,19 +224,25 @@ void wrong_server_type(const char* expected_type) {
 
 task<term> get_state(process& self, const server_ref& server,
                      milliseconds timeout) {
-  co_return co_await detail::sys_call(self, server, atom{"get_state"},
-                                      atom{"get_state"}, timeout);
+  term answer = co_await detail::sys_call(self, server, atom{"get_state"},
+                                          atom{"get_state"}, term{}, timeout);
+  if (failed(answer))
+    self.exit(answer[1]);
+  co_return answer;
 }
 
 expected<term, term> get_state(scoped_mailbox& me, const server_ref& server,
                                milliseconds timeout) {
-  return detail::sys_call(me, server, atom{"get_state"}, timeout);
+  auto r = detail::sys_call(me, server, atom{"get_state"}, timeout);
+  if (r && failed(*r))
+    return unexpected<term>((*r)[1]);
+  return r;
 }
 
 task<term> get_status(process& self, const server_ref& server,
                       milliseconds timeout) {
   co_return co_await detail::sys_call(self, server, atom{"get_status"},
-                                      atom{"get_status"}, timeout);
+                                      atom{"get_status"}, term{}, timeout);
 }
 
 expected<term, term> get_status(scoped_mailbox& me, const server_ref& server,
@@ -225,13 +253,13 @@ expected<term, term> get_status(scoped_mailbox& me, const server_ref& server,
 task<void> suspend(process& self, const server_ref& server,
                    milliseconds timeout) {
   (void)co_await detail::sys_call(self, server, atom{"suspend"},
-                                  atom{"suspend"}, timeout);
+                                  atom{"suspend"}, term{}, timeout);
 }
 
 task<void> resume(process& self, const server_ref& server,
                   milliseconds timeout) {
   (void)co_await detail::sys_call(self, server, atom{"resume"}, atom{"resume"},
-                                  timeout);
+                                  term{}, timeout);
 }
 
 task<term> statistics(process& self, const server_ref& server, stats what,
@@ -239,30 +267,39 @@ task<term> statistics(process& self, const server_ref& server, stats what,
   term flag = what == stats::enable    ? term{atoms::true_}
               : what == stats::disable ? term{atoms::false_}
                                        : term{atom{"get"}};
-  co_return co_await detail::sys_call(self, server,
-                                      term{atom{"statistics"}, flag},
-                                      atom{"statistics"}, timeout);
+  // Arguments built before co_await: g++ 12 miscompiles an
+  // initializer_list temporary inside a co_await expression.
+  term args = term::list({flag});
+  co_return co_await detail::sys_call(
+      self, server, term{atom{"statistics"}, flag}, atom{"statistics"},
+      std::move(args), timeout);
 }
 
 task<void> trace(process& self, const server_ref& server, bool on,
                  milliseconds timeout) {
+  term args = term::list({term{on}});
   (void)co_await detail::sys_call(self, server,
                                   term{atom{"debug"}, term{atom{"trace"}, on}},
-                                  atom{"trace"}, timeout);
+                                  atom{"trace"}, std::move(args), timeout);
 }
 
 task<term> change_code(process& self, const server_ref& server, term old_vsn,
                        term extra, milliseconds timeout) {
+  term args = term::list({atoms::gen_server, old_vsn, extra});
   co_return co_await detail::sys_call(
       self, server,
       term{atom{"change_code"}, atoms::gen_server, std::move(old_vsn),
            std::move(extra)},
-      atom{"change_code"}, timeout);
+      atom{"change_code"}, std::move(args), timeout);
 }
 
 task<void> terminate(process& self, const server_ref& server, term reason,
                      milliseconds timeout) {
-  co_await gen_server::stop(self, server, std::move(reason), timeout);
+  // As OTP's: the server answers ok, then terminates.
+  term args = term::list({reason});
+  (void)co_await detail::sys_call(self, server,
+                                  term{atom{"terminate"}, std::move(reason)},
+                                  atom{"terminate"}, std::move(args), timeout);
 }
 
 } // namespace otp::sys

@@ -9,8 +9,8 @@
 /// `Pid`, `Name`, `{global, N}`, `{via, M, N}` as a call's target |
 /// `server_ref` (implicit from each) |
 ///
-/// Global names live in one node-wide registry (`global_names()`) until the
-/// distribution makes them cluster-wide.
+/// Global names live in the runtime's registry (`global_names(rt)`) until
+/// the distribution makes them cluster-wide.
 
 #include "otp/atom.hpp"
 #include "otp/pid.hpp"
@@ -30,8 +30,10 @@ struct global_name {
   term name;
 };
 
-/// The node-wide registry of global names.
-[[nodiscard]] registry& global_names();
+class runtime;
+
+/// The runtime's registry of global names.
+[[nodiscard]] registry& global_names(const runtime& rt);
 
 /// The name a behaviour registers under as it starts.
 class server_name {

@@ -35,8 +35,14 @@ namespace detail {
 /// What `replace_state` sends: runs in the server, returns the new state().
 using state_function = std::function<term(gen_server::server_base&)>;
 
+/// A system call; failures exit the caller with `{Reason, {sys, Function,
+/// [Server | Args]}}`.
 task<term> sys_call(process& self, const server_ref& server, term request,
-                    atom function, std::chrono::milliseconds timeout);
+                    atom function, term args,
+                    std::chrono::milliseconds timeout);
+/// replace_state's: a `{error, Reason}` answer exits the caller with Reason.
+task<term> replace_state_call(process& self, const server_ref& server,
+                              term request, std::chrono::milliseconds timeout);
 expected<term, term> sys_call(scoped_mailbox& me, const server_ref& server,
                               term request, std::chrono::milliseconds timeout);
 [[noreturn]] void wrong_server_type(const char* expected_type);
@@ -49,8 +55,9 @@ expected<term, term> get_state(scoped_mailbox& me, const server_ref& server,
                                std::chrono::milliseconds timeout = 5s);
 
 /// Runs `change(server)` inside the server (of type `S`) and returns the
-/// new `state()`. An exception in `change` fails the call with
-/// `{callback_failed, ...}` and leaves the server running.
+/// new `state()`. An exception in `change` (or a server of another type)
+/// exits the caller with `{callback_failed, {gen_server,
+/// system_replace_state}, Reason}` and leaves the server running (OTP).
 template <class S>
 task<term> replace_state(process& self, const server_ref& server,
                          std::function<void(S&)> change,
@@ -63,9 +70,9 @@ task<term> replace_state(process& self, const server_ref& server,
     change(*s);
     return s->state();
   };
-  return detail::sys_call(self, server,
-                          term{atom{"replace_state"}, term::any(std::move(fn))},
-                          atom{"replace_state"}, timeout);
+  return detail::replace_state_call(
+      self, server, term{atom{"replace_state"}, term::any(std::move(fn))},
+      timeout);
 }
 
 /// `{status, Pid, {module, gen_server}, [PDict, running|suspended, Parent,
@@ -97,7 +104,8 @@ task<void> trace(process& self, const server_ref& server, bool on,
 task<term> change_code(process& self, const server_ref& server, term old_vsn,
                        term extra, std::chrono::milliseconds timeout = 5s);
 
-/// Runs terminate and exits the server with `reason`.
+/// The server answers `ok`, then runs terminate and exits with `reason`
+/// (its failure does not reach the caller, as in OTP).
 task<void> terminate(process& self, const server_ref& server, term reason,
                      std::chrono::milliseconds timeout = infinity);
 

@@ -320,14 +320,11 @@ TEST_F(GenServerExit, OutsideKillEndsTheServerWithoutTerminateTrappingOrNot) {
   }
 }
 
-// BUG: signals from one process to another are not kept in order: after
-// exit(A, else) the caller's call monitors A before A has acted on the exit
-// signal, so the call fails with {else, {gen_server, call, ...}}. OTP (checked
-// in erl 25, 3 runs out of 3): exit(P, else), then gen_server:call(P, ...)
-// right away fails with noproc, and monitor(process, P) right after
-// exit(P, R) gives {'DOWN', _, process, P, noproc}: the monitor signal comes
-// after the exit signal.
-TEST_F(GenServerExit, DISABLED_CallRightAfterAnExitSignalFailsWithNoproc) {
+// As in OTP: OTP (checked in erl 25, 3 runs out of 3): exit(P, else), then
+// gen_server:call(P, ...) right away fails with noproc, and monitor(process,
+// P) right after exit(P, R) gives {'DOWN', _, process, P, noproc}: the
+// monitor signal comes after the exit signal.
+TEST_F(GenServerExit, CallRightAfterAnExitSignalFailsWithNoproc) {
   otp::testkit kit;
   std::optional<otp::expected<term, term>> alive;
   std::optional<term> down;

@@ -322,17 +322,12 @@ TEST_F(GenServerStart, GlobalNameAndAlreadyStarted) {
     named_run run;
     run_named(kit, run, otp::global_name{name}, mode);
     expect_already_started(run);
-    EXPECT_EQ(otp::global_names().whereis_name(name), **run.first);
+    EXPECT_EQ(otp::global_names(kit).whereis_name(name), **run.first);
     kit.exit(**run.first, "kill"_a);
     kit.run_until_idle();
-    EXPECT_EQ(otp::global_names().whereis_name(name), pid{});
-    // BUG (not testable in-process): the node-wide registry keeps the
-    // entry of a holder that has ended (it checks liveness on lookup), so
-    // the dead process's control block lives until the name is reused; left
-    // until exit, the static registry frees it after the thread-local pool
-    // cache is gone (heap corruption; valgrind: pool_free on freed memory).
-    // OTP removes a global name when its process dies. Drop it here.
-    otp::global_names().unregister_name(name);
+    EXPECT_EQ(otp::global_names(kit).whereis_name(name), pid{});
+    // The registry belongs to the runtime (kit): a name left behind by a
+    // dead holder is freed with it, never after the pool is gone.
   }
 }
 
@@ -349,12 +344,10 @@ TEST_F(GenServerStart, ViaNameAndAlreadyStarted) {
   }
 }
 
-// BUG: a start_monitor that finds the name taken leaves a 'DOWN' (of the
-// process it spawned to try) in the caller's mailbox. OTP 25 (checked in
-// erl): gen:start checks the name before spawning anything, and
-// gen_server:start_monitor returns {error, {already_started, Pid}} with
-// nothing left in the mailbox.
-TEST_F(GenServerStart, DISABLED_StartMonitorAlreadyStartedLeavesNoDown) {
+// OTP 25 (checked in erl): gen:start checks the name before
+// spawning anything, and gen_server:start_monitor returns {error,
+// {already_started, Pid}} with nothing left in the mailbox.
+TEST_F(GenServerStart, StartMonitorAlreadyStartedLeavesNoDown) {
   otp::testkit kit;
   named_run run;
   run_named(kit, run, "srv"_a, gs::link_mode::monitor);
@@ -623,12 +616,11 @@ TEST_F(GenServerStart, StartMonitorSuccessGivesTheMonitor) {
                                       result->monitor, **result, "bye"_a)});
 }
 
-// BUG: a failed start_monitor leaves the 'DOWN' in the caller's mailbox.
-// OTP 25 (gen:monitor_return, checked in erl): on failure start_monitor
-// waits for the process to end and consumes its 'DOWN', returning
-// {error, Reason} (or ignore, or {error, timeout}) with nothing left in the
-// mailbox; the process is dead when the start returns.
-TEST_F(GenServerStart, DISABLED_StartMonitorFailureConsumesTheDown) {
+// As in OTP: OTP 25 (gen:monitor_return, checked in erl): on failure
+// start_monitor waits for the process to end and consumes its 'DOWN',
+// returning {error, Reason} (or ignore, or {error, timeout}) with nothing
+// left in the mailbox; the process is dead when the start returns.
+TEST_F(GenServerStart, StartMonitorFailureConsumesTheDown) {
   for (atom what : {atom{"stop"}, atom{"ignore"}, atom{"init_error"},
                     atom{"exception"}, atom{"block"}}) {
     SCOPED_TRACE(std::string{what.text()});

@@ -236,14 +236,12 @@ TEST_F(Sys, ReplaceStateThatFailsLeavesTheServerRunningUnchanged) {
   EXPECT_EQ(got, std::vector<term>{1});
 }
 
-// BUG: a replace_state whose function fails (wrong server type, or it
-// throws) returns {error, {callback_failed, ...}} to the caller as if it
-// were the new state. OTP 25 (checked in erl): sys:replace_state raises
+// OTP 25 (checked in erl): sys:replace_state raises
 // error({callback_failed, {gen_server, system_replace_state}, {error, boom}})
 // in the caller (sys.erl: `{error, Reason} -> error(Reason)`); sys.hpp also
-// says it "fails the call". Expected: the caller exits with
-// {callback_failed, {gen_server, system_replace_state}, Reason}.
-TEST_F(Sys, DISABLED_ReplaceStateThatFailsFailsTheCaller) {
+// says it "fails the call". Expected: the caller exits with {callback_failed,
+// {gen_server, system_replace_state}, Reason}.
+TEST_F(Sys, ReplaceStateThatFailsFailsTheCaller) {
   otp::testkit kit;
   journal log;
   std::vector<term> reasons;
@@ -436,11 +434,10 @@ TEST_F(Sys, StatisticsEnableGetDisable) {
   EXPECT_EQ(stat(s, "messages_out"_a), term{2}); // the two replies
 }
 
-// BUG: sys statistics count system messages as messages in (the get itself
-// and any sys call). OTP 25 (checked in erl): after enable, 2 calls, 1 cast
-// and 1 info, sys:statistics(P, get) gives {messages_in, 4}, and still 4
-// after a sys:get_state; messages_out 2.
-TEST_F(Sys, DISABLED_StatisticsCountOnlyOrdinaryMessages) {
+// OTP 25 (checked in erl): after enable, 2 calls, 1 cast and 1
+// info, sys:statistics(P, get) gives {messages_in, 4}, and still 4 after a
+// sys:get_state; messages_out 2.
+TEST_F(Sys, StatisticsCountOnlyOrdinaryMessages) {
   otp::testkit kit;
   stats_run run;
   run_stats(kit, run);
@@ -450,10 +447,9 @@ TEST_F(Sys, DISABLED_StatisticsCountOnlyOrdinaryMessages) {
   EXPECT_EQ(stat(run.got[2], "messages_out"_a), term{2});
 }
 
-// BUG: sys::statistics(get) without statistics enabled answers
-// `no_statistics`. OTP 25 (checked in erl): {ok, no_statistics}, before
-// enabling and after disabling.
-TEST_F(Sys, DISABLED_StatisticsGetWhenDisabledIsOkNoStatistics) {
+// OTP 25 (checked in erl): {ok, no_statistics}, before enabling
+// and after disabling.
+TEST_F(Sys, StatisticsGetWhenDisabledIsOkNoStatistics) {
   otp::testkit kit;
   journal log;
   std::vector<term> got;
@@ -504,11 +500,9 @@ TEST_F(Sys, TraceLogsEveryMessageInAndOut) {
   EXPECT_FALSE(any_has(lines, "after")); // trace is off again
 }
 
-// BUG: trace also logs the system messages the server takes (e.g.
-// `*DBG* <0.2.0> got {system,...}` for sys::get_state and for the
-// sys::trace(false) itself). OTP 25 (checked in erl): system messages never
-// go through sys:handle_debug, so they are not traced.
-TEST_F(Sys, DISABLED_TraceDoesNotLogSystemMessages) {
+// OTP 25 (checked in erl): system messages never go through
+// sys:handle_debug, so they are not traced.
+TEST_F(Sys, TraceDoesNotLogSystemMessages) {
   otp::testkit kit;
   journal log;
   with_server(kit, log, [&](otp::process& self, pid s) -> otp::task<> {
@@ -596,11 +590,10 @@ TEST_F(Sys, ChangeCodeReturningAnErrorIsReturnedAndTheServerGoesOn) {
   EXPECT_EQ(kit.exit_reason(server), std::nullopt);
 }
 
-// BUG (minor): a code_change that throws gives {error, Reason}. OTP 25
-// (checked in erl): gen_server calls `catch Mod:code_change(...)`, so an
-// exception comes back as {error, {'EXIT', Reason}} (e.g. {error, {'EXIT',
-// {badarith, Stack}}}).
-TEST_F(Sys, DISABLED_ChangeCodeThatThrowsGivesErrorExit) {
+// OTP 25 (checked in erl): gen_server calls `catch
+// Mod:code_change(...)`, so an exception comes back as {error, {'EXIT',
+// Reason}} (e.g. {error, {'EXIT', {badarith, Stack}}}).
+TEST_F(Sys, ChangeCodeThatThrowsGivesErrorExit) {
   otp::testkit kit;
   journal log;
   std::optional<term> got;
@@ -629,14 +622,11 @@ TEST_F(Sys, TerminateRunsTerminateAndEndsTheServer) {
   EXPECT_EQ(kit.exit_reason(server), term{"done"_a});
 }
 
-// BUG: sys::terminate is gen_server::stop: on a dead server the caller
-// exits with a bare `noproc`, and when terminate fails the caller exits
-// with that failure. OTP 25 (checked in erl): sys:terminate(P, normal) on a
-// dead P exits with {noproc, {sys, terminate, [P, normal]}}; on a live one
-// it answers ok before running terminate (sys:handle_system_msg replies,
-// then calls system_terminate), so a failing terminate does not reach the
-// caller.
-TEST_F(Sys, DISABLED_TerminateFailuresAsInOtp) {
+// OTP 25 (checked in erl): sys:terminate(P, normal) on a dead P
+// exits with {noproc, {sys, terminate, [P, normal]}}; on a live one it
+// answers ok before running terminate (sys:handle_system_msg replies, then
+// calls system_terminate), so a failing terminate does not reach the caller.
+TEST_F(Sys, TerminateFailuresAsInOtp) {
   otp::testkit kit;
   journal log;
   std::vector<term> reasons;

@@ -97,6 +97,9 @@ task<expected<term, term>> gen_call(process& self, atom label,
 expected<term, term> gen_call(scoped_mailbox& me, atom label, const pid& server,
                               term request, std::chrono::milliseconds timeout);
 
+/// `{error, {already_started, Holder}}`, at once.
+task<start_result> already_started(pid holder);
+
 /// Waits for the start's answer (the ack, the child's death, or the start
 /// timeout, which kills it).
 task<start_result> await_ack(process& self, pid child, link_mode mode,
@@ -332,10 +335,13 @@ private:
   }
 
   void on_message(term msg) {
-    ++ctx_.messages_in;
-    if (ctx_.trace)
-      trace_in(ctx_, msg);
-    switch (classify(msg, ctx_.parent)) {
+    const message_kind kind = classify(msg, ctx_.parent);
+    if (kind != message_kind::system) { // sys neither counts nor traces them
+      ++ctx_.messages_in;
+      if (ctx_.trace)
+        trace_in(ctx_, msg);
+    }
+    switch (kind) {
     case message_kind::call:
       if constexpr (async_call) {
         set_body(call_async(std::move(msg)));
@@ -564,6 +570,11 @@ task<start_result> start(process& self, link_mode mode, start_options opt,
   start_info info{self.self(), mode == link_mode::link ? self.self() : pid{},
                   std::move(opt.name), opt.trace, opt.hibernate_after};
   auto& rt = self.control().runtime();
+  // A taken name fails the start before anything is spawned (OTP's gen).
+  if (info.name) {
+    if (pid holder = info.name->whereis(rt))
+      return already_started(std::move(holder));
+  }
   // The server object is built here, in the caller; init runs in the new
   // process.
   auto* child =
@@ -580,6 +591,10 @@ task<start_result> start(process& self, link_mode mode, start_options opt,
 
 template <class S, class... Args>
 start_result start_blocking(runtime& rt, start_options opt, Args&&... args) {
+  if (opt.name) {
+    if (pid holder = opt.name->whereis(rt.core()))
+      return start_result::failed(term{atom{"already_started"}, holder});
+  }
   scoped_mailbox starter{rt};
   start_info info{starter.self(), pid{}, std::move(opt.name), opt.trace,
                   opt.hibernate_after};
