@@ -272,6 +272,34 @@ bool is_exit_from(const term& m, const pid& p) {
          m[1].as_pid() == p;
 }
 
+/// What a starter waits for: the ack, or the child's EXIT (linked) or DOWN.
+// Predicates used inside co_await expressions have constructors: g++ 12
+// destroys aggregate temporaries there twice.
+struct start_answer {
+  start_answer(pid c, link_mode m, ref mon)
+      : child(std::move(c)), mode(m), monitor(mon) {}
+  pid child;
+  link_mode mode;
+  ref monitor;
+  bool operator()(const term& m) const {
+    return is_ack_from(m, child) ||
+           (mode == link_mode::link ? is_exit_from(m, child)
+                                    : is_down_for(m, monitor));
+  }
+};
+
+struct exit_from {
+  explicit exit_from(pid who) : p(std::move(who)) {}
+  pid p;
+  bool operator()(const term& m) const { return is_exit_from(m, p); }
+};
+
+struct down_for {
+  explicit down_for(ref t) : tag(t) {}
+  ref tag;
+  bool operator()(const term& m) const { return is_down_for(m, tag); }
+};
+
 } // namespace start_impl
 using namespace start_impl;
 
@@ -282,11 +310,7 @@ task<start_result> already_started(pid holder) {
 
 task<start_result> await_ack(process& self, pid child, link_mode mode,
                              ref monitor, std::chrono::milliseconds timeout) {
-  auto answer = [&](const term& m) {
-    return is_ack_from(m, child) ||
-           (mode == link_mode::link ? is_exit_from(m, child)
-                                    : is_down_for(m, monitor));
-  };
+  start_answer answer{child, mode, monitor};
   std::optional<term> got;
   if (timeout == infinity)
     got = co_await self.receive(answer);
@@ -300,9 +324,8 @@ task<start_result> await_ack(process& self, pid child, link_mode mode,
     self.unlink(child);
     self.exit(child, atoms::kill);
     if (mode == link_mode::link)
-      (void)co_await self.receive(
-          [&](const term& m) { return is_exit_from(m, child); },
-          std::chrono::milliseconds{0});
+      (void)co_await self.receive(exit_from{child},
+                                  std::chrono::milliseconds{0});
   } else if (is_ack_from(*got, child)) {
     result = from_ack((*got)[2]);
   } else if (mode == link_mode::link) {
@@ -320,8 +343,7 @@ task<start_result> await_ack(process& self, pid child, link_mode mode,
     } else if (!dead) {
       // OTP's start_monitor: on failure, wait for the end and take its
       // DOWN, so nothing is left behind and the process is gone.
-      (void)co_await self.receive(
-          [&](const term& m) { return is_down_for(m, monitor); });
+      (void)co_await self.receive(down_for{monitor});
     }
   }
   co_return result;
@@ -377,6 +399,7 @@ term call_failure(term reason, const server_ref& server, const term& request,
 
 /// The reply to the call whose monitor (and alias) is `tag`, or its DOWN.
 struct call_answer {
+  explicit call_answer(ref t) : tag(t) {}
   ref tag;
   bool operator()(const term& m) const {
     if (m.is_tuple(2)) {
@@ -389,6 +412,7 @@ struct call_answer {
 };
 
 struct reply_only {
+  explicit reply_only(ref t) : tag(t) {}
   ref tag;
   bool operator()(const term& m) const {
     return m.is_tuple(2) && call_answer{tag}(m);
@@ -538,12 +562,11 @@ task<void> stop(process& self, server_ref server, term reason,
   ref tag = ref::make();
   self.control().monitor_alias_send(
       target, tag, terminate_request(self.self(), tag, reason));
-  auto down = [&tag](const term& m) { return detail::is_down_for(m, tag); };
   std::optional<term> got;
   if (timeout == infinity)
-    got = co_await self.receive(down);
+    got = co_await self.receive(detail::down_for{tag});
   else
-    got = co_await self.receive(down, timeout);
+    got = co_await self.receive(detail::down_for{tag}, timeout);
   if (!got)
     self.demonitor(tag, flush); // ends the alias too
   // The `ok` came before the DOWN: take it out of the mailbox.

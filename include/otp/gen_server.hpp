@@ -326,8 +326,18 @@ info_result server<Self>::handle_info(const term& msg) {
 
 // -- starting -----------------------------------------------------------------
 
-/// Options of `start`, `start_link`, `start_monitor`.
-struct start_options {
+/// Options of `start`, `start_link`, `start_monitor`:
+/// `{"name"_a}`, or `start_options{"name"_a}.with_timeout(1s)`.
+///
+/// Not an aggregate on purpose: g++ 12 destroys an aggregate temporary
+/// twice when it is built inside a `co_await` expression (as in
+/// `co_await start<S>(self, {.name = ...})`), so designated initializers
+/// would corrupt memory there; a class with constructors is safe.
+class start_options {
+public:
+  start_options() = default;
+  start_options(server_name n) : name(std::move(n)) {}
+
   /// Registered before init runs; if taken, the start returns
   /// `{error, {already_started, Pid}}` and init does not run.
   std::optional<server_name> name{};
@@ -338,6 +348,35 @@ struct start_options {
   bool trace = false;
   /// `{hibernate_after, T}`: hibernate after `T` without messages.
   std::optional<std::chrono::milliseconds> hibernate_after{};
+
+  start_options& with_name(server_name n) & {
+    name = std::move(n);
+    return *this;
+  }
+  start_options&& with_name(server_name n) && {
+    return std::move(with_name(std::move(n)));
+  }
+  start_options& with_timeout(std::chrono::milliseconds t) & {
+    timeout = t;
+    return *this;
+  }
+  start_options&& with_timeout(std::chrono::milliseconds t) && {
+    return std::move(with_timeout(t));
+  }
+  start_options& with_trace(bool on = true) & {
+    trace = on;
+    return *this;
+  }
+  start_options&& with_trace(bool on = true) && {
+    return std::move(with_trace(on));
+  }
+  start_options& with_hibernate_after(std::chrono::milliseconds t) & {
+    hibernate_after = t;
+    return *this;
+  }
+  start_options&& with_hibernate_after(std::chrono::milliseconds t) && {
+    return std::move(with_hibernate_after(t));
+  }
 };
 
 /// `{ok, Pid}`, `ignore` or `{error, Reason}`.

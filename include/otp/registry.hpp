@@ -42,7 +42,10 @@ public:
 };
 
 /// A name resolved through a registry: `otp::via{reg, term{"session"_a, 42}}`.
+/// (A constructor, not an aggregate: g++ 12 destroys aggregate temporaries
+/// built inside a co_await expression twice.)
 struct via {
+  via(registry& r, term n) : reg(r), name(std::move(n)) {}
   registry& reg;
   term name;
 };

@@ -25,8 +25,11 @@ namespace detail {
 class runtime_core;
 }
 
-/// `{global, Name}`.
+/// `{global, Name}`. (A constructor, not an aggregate: see start_options
+/// in otp/gen_server.hpp for the g++ 12 bug that makes aggregates unsafe
+/// inside co_await expressions.)
 struct global_name {
+  explicit global_name(term n) : name(std::move(n)) {}
   term name;
 };
 

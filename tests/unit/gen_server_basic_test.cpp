@@ -74,7 +74,7 @@ TEST(GenServerBasic, CallToUnknownNameExitsNoproc) {
 
 TEST(GenServerBasic, CallFromOutsideTheRuntime) {
   otp::runtime rt;
-  auto started = gs::start<counter>(rt, {.name = "ctr"_a}, 1);
+  auto started = gs::start<counter>(rt, {"ctr"_a}, 1);
   ASSERT_TRUE(started);
   otp::scoped_mailbox me{rt};
   auto r = gs::call(me, "ctr"_a, "get"_a);

@@ -96,7 +96,7 @@ TEST(GenServerCall, TimeoutExitsTheCallerWithOtpsReason) {
   std::vector<term> log;
   pid server;
   auto client = kit.spawn([&](otp::process& self) -> otp::task<> {
-    server = *co_await gs::start<holder>(self, {.name = "h"_a}, &log);
+    server = *co_await gs::start<holder>(self, {"h"_a}, &log);
     co_await gs::call(self, "h"_a, "hold"_a, 1000ms);
   });
   kit.run_until_idle();
@@ -129,7 +129,7 @@ TEST(GenServerCall, InfinityNeverTimesOut) {
   std::vector<term> log;
   std::optional<term> got;
   auto client = kit.spawn([&](otp::process& self) -> otp::task<> {
-    auto s = *co_await gs::start<holder>(self, {.name = "h"_a}, &log);
+    auto s = *co_await gs::start<holder>(self, {"h"_a}, &log);
     got = co_await gs::call(self, s, "hold"_a, otp::infinity);
   });
   kit.run_until_idle();
@@ -147,7 +147,7 @@ TEST(GenServerCall, NoLateReplyOrDownLandsAfterATimeout) {
   std::vector<term> log;
   std::optional<term> error;
   auto client = kit.spawn([&](otp::process& self) -> otp::task<> {
-    auto s = *co_await gs::start<holder>(self, {.name = "h"_a}, &log);
+    auto s = *co_await gs::start<holder>(self, {"h"_a}, &log);
     auto r = co_await gs::try_call(self, s, "hold"_a, 10ms);
     error = r.error();
     co_await park(self);
@@ -257,7 +257,7 @@ TEST(GenServerCall, ReplyToAGoneCallerIsDropped) {
   std::vector<term> log;
   bool finished = false;
   kit.spawn([&](otp::process& self) -> otp::task<> {
-    auto s = *co_await gs::start<holder>(self, {.name = "h"_a}, &log);
+    auto s = *co_await gs::start<holder>(self, {"h"_a}, &log);
     (void)s;
     // A caller that gives up and dies.
     auto [p, m] = self.spawn_monitor([](otp::process& me) -> otp::task<> {
@@ -279,7 +279,7 @@ TEST(GenServerCall, SendRequestWaitAndCheckResponse) {
   std::vector<term> log;
   std::vector<term> out;
   kit.spawn([&](otp::process& self) -> otp::task<> {
-    auto s = *co_await gs::start<holder>(self, {.name = "h"_a}, &log);
+    auto s = *co_await gs::start<holder>(self, {"h"_a}, &log);
     auto r1 = gs::send_request(self, s, term{"echo"_a, 1});
     auto r2 = gs::send_request(self, s, term{"echo"_a, 2});
     out.push_back((co_await gs::wait_response(self, r2)).to_term());
@@ -370,7 +370,7 @@ TEST(GenServerCall, ResultTimeoutContinueAndThrownResults) {
   std::vector<term> log;
   std::optional<term> thrown;
   kit.spawn([&](otp::process& self) -> otp::task<> {
-    auto s = *co_await gs::start<holder>(self, {.name = "h"_a}, &log);
+    auto s = *co_await gs::start<holder>(self, {"h"_a}, &log);
     gs::cast(self, s, "continue"_a);
     self.send(s, "after_continue"_a);
     gs::cast(self, s, "throw_noreply"_a);
@@ -556,8 +556,11 @@ TEST(GenServerCall, HibernateAfterIdleTime) {
   std::vector<term> log;
   pid server;
   kit.spawn([&](otp::process& self) -> otp::task<> {
-    server = *co_await gs::start<holder>(
-        self, {.hibernate_after = std::chrono::milliseconds{100}}, &log);
+    server =
+        *co_await gs::start<holder>(self,
+                                    gs::start_options{}.with_hibernate_after(
+                                        std::chrono::milliseconds{100}),
+                                    &log);
     (void)co_await gs::call(self, server, term{"echo"_a, 1});
   });
   kit.run_until_idle();

@@ -57,8 +57,8 @@ public:
   otp::task<call_result> handle_call(const term& req, const from&) {
     if (req.is_tuple(2) && req[0] == term{"link"_a}) {
       ter_options b{o_.log, "ter_b"_a, req[1] == term{true}};
-      auto started = co_await gs::start_link<ter>(self(), {.name = "ter_b"_a},
-                                                  std::move(b));
+      auto started =
+          co_await gs::start_link<ter>(self(), {"ter_b"_a}, std::move(b));
       co_return reply(started.to_term());
     }
     if (req == term{"is_alive"_a})
@@ -180,7 +180,7 @@ struct stop_run {
 void run_stop(otp::testkit& kit, stop_run& run, bool trap, term reason) {
   kit.spawn([&run, trap, reason](otp::process& self) -> otp::task<> {
     auto started = co_await gs::start<ter>(
-        self, {.name = "ter_a"_a}, ter_options{&run.log, "ter_a"_a, trap});
+        self, {"ter_a"_a}, ter_options{&run.log, "ter_a"_a, trap});
     run.a = *started;
     gs::cast(self, "ter_a"_a, term{"stop"_a, reason});
   });
@@ -252,7 +252,7 @@ void run_outside_exit(otp::testkit& kit, outside_run& run, bool trap,
   run.sender =
       kit.spawn([&run, trap, reason](otp::process& self) -> otp::task<> {
         auto started = co_await gs::start<ter>(
-            self, {.name = "ter_a"_a}, ter_options{&run.log, "ter_a"_a, trap});
+            self, {"ter_a"_a}, ter_options{&run.log, "ter_a"_a, trap});
         run.a = *started;
         self.exit(run.a, reason);
         co_await pause(self); // the shell's next prompt
@@ -362,7 +362,7 @@ struct linked_run {
 void run_linked(otp::testkit& kit, linked_run& run, bool b_trap, term what) {
   kit.spawn([&run, b_trap, what](otp::process& self) -> otp::task<> {
     auto started = co_await gs::start<ter>(
-        self, {.name = "ter_a"_a}, ter_options{&run.log, "ter_a"_a, false});
+        self, {"ter_a"_a}, ter_options{&run.log, "ter_a"_a, false});
     run.a = *started;
     term b = co_await gs::call(self, "ter_a"_a, term{"link"_a, b_trap});
     if (b.is_tuple(2) && b[1].is_pid())
@@ -540,7 +540,7 @@ TEST_F(GenServerExit, CrashReportShowsTheFormattedStateAndTheLastMessage) {
   kit.spawn([&](otp::process& self) -> otp::task<> {
     ter_options o{&log, "ter_a"_a, false};
     o.custom_format_status = true;
-    auto started = co_await gs::start<ter>(self, {.name = "ter_a"_a}, o);
+    auto started = co_await gs::start<ter>(self, {"ter_a"_a}, o);
     a = *started;
     gs::cast(self, a, "mistake"_a);
   });
@@ -583,7 +583,7 @@ TEST_F(GenServerExit, TerminateThrowingReplacesTheExitReason) {
   kit.spawn([&](otp::process& self) -> otp::task<> {
     ter_options o{&log, "ter_a"_a, false};
     o.terminate_fails = "exception"_a;
-    auto started = co_await gs::start<ter>(self, {.name = "ter_a"_a}, o);
+    auto started = co_await gs::start<ter>(self, {"ter_a"_a}, o);
     a = *started;
     gs::cast(self, a, term{"stop"_a, "normal"_a});
   });
@@ -606,7 +606,7 @@ TEST_F(GenServerExit, TerminateCallingExitReplacesTheExitReason) {
   kit.spawn([&](otp::process& self) -> otp::task<> {
     ter_options o{&log, "ter_a"_a, false};
     o.terminate_fails = "exit"_a;
-    auto started = co_await gs::start<ter>(self, {.name = "ter_a"_a}, o);
+    auto started = co_await gs::start<ter>(self, {"ter_a"_a}, o);
     a = *started;
     gs::cast(self, a, term{"stop"_a, "normal"_a});
   });
@@ -621,7 +621,7 @@ TEST_F(GenServerExit, ExitInACallbackRunsTerminateWithItsReason) {
   journal log;
   pid a;
   kit.spawn([&](otp::process& self) -> otp::task<> {
-    auto started = co_await gs::start<ter>(self, {.name = "ter_a"_a},
+    auto started = co_await gs::start<ter>(self, {"ter_a"_a},
                                            ter_options{&log, "ter_a"_a, false});
     a = *started;
     gs::cast(self, a, term{"exit"_a, "else"_a});
@@ -640,7 +640,7 @@ TEST_F(GenServerExit, ExitNormalInACallbackRunsTerminateWithoutReport) {
   journal log;
   pid a;
   kit.spawn([&](otp::process& self) -> otp::task<> {
-    auto started = co_await gs::start<ter>(self, {.name = "ter_a"_a},
+    auto started = co_await gs::start<ter>(self, {"ter_a"_a},
                                            ter_options{&log, "ter_a"_a, false});
     a = *started;
     gs::cast(self, a, term{"exit"_a, "normal"_a});

@@ -3,11 +3,9 @@
 // freed before a failed start answers, and every init result. Outcomes
 // checked against Erlang/OTP 25 (gen_server:start*/4 in erl).
 //
-// Note: g++ 12.2 destroys an aggregate temporary that lives in a co_await
-// full-expression twice, so `co_await gs::start<S>(self, {.name =
-// otp::global_name{t}})` releases the name's term twice (a use-after-free
-// under ASan). These tests pass start_options holding a term-bearing name as
-// named variables.
+// (g++ 12.2 destroys an aggregate temporary built inside a co_await
+// expression twice; start_options, global_name and via have constructors so
+// that `co_await gs::start<S>(self, {otp::global_name{t}})` is safe.)
 
 #include "otp/gen_server.hpp"
 #include "otp/logger.hpp"
@@ -282,7 +280,7 @@ void run_named(otp::testkit& kit, named_run& run, const otp::server_name& name,
   kit.spawn([&run, name, mode](otp::process& self) -> otp::task<> {
     // A named variable, not a braced temporary in the co_await expression:
     // g++ 12 destroys such a temporary twice (see the note at the top).
-    const gs::start_options named{.name = name};
+    const gs::start_options named{name};
     run.first = co_await gs::start<srv>(self, named, plan{{}, &run.log});
     run.reply = co_await gs::call(self, otp::server_ref{name}, "hi"_a);
     run.second = co_await start_as(self, mode, named, plan{{}, &run.log});
@@ -364,9 +362,9 @@ TEST_F(GenServerStart, TimeoutKillsAnInitThatDoesNotAnswer) {
     journal log;
     std::optional<term> result;
     pid starter = kit.spawn([&](otp::process& self) -> otp::task<> {
-      auto r =
-          co_await start_as(self, mode, {.name = "slow"_a, .timeout = 100ms},
-                            plan{"block"_a, &log});
+      auto r = co_await start_as(
+          self, mode, gs::start_options{"slow"_a}.with_timeout(100ms),
+          plan{"block"_a, &log});
       result = r.to_term();
       co_await sigtest::idle(self);
     });
@@ -400,7 +398,7 @@ TEST_F(GenServerStart, FailedInitFreesTheNameBeforeTheStarterIsAnswered) {
         self.trap_exit(true); // start_link: survive the failed child
         for (otp::server_name name :
              {otp::server_name{"srv"_a}, otp::server_name{otp::via{reg, 7}}}) {
-          const gs::start_options named{.name = name};
+          const gs::start_options named{name};
           auto r = co_await start_as(self, mode, named, plan{what, &log});
           results.push_back(r.to_term());
           // At once, with nothing in between: the name is free.
@@ -629,8 +627,8 @@ TEST_F(GenServerStart, StartMonitorFailureConsumesTheDown) {
     std::optional<term> result;
     bool child_dead_at_return = false;
     pid starter = kit.spawn([&](otp::process& self) -> otp::task<> {
-      auto r = co_await gs::start_monitor<srv>(self, {.timeout = 100ms},
-                                               plan{what, &log});
+      auto r = co_await gs::start_monitor<srv>(
+          self, gs::start_options{}.with_timeout(100ms), plan{what, &log});
       result = r.to_term();
       child_dead_at_return = !kit.is_alive(init_pid(log));
       co_await sigtest::idle(self);
@@ -669,17 +667,17 @@ private:
 TEST_F(GenServerStart, BlockingStartFromOutsideTheRuntime) {
   // A thread outside the runtime can only wait on a real runtime.
   otp::runtime rt;
-  auto ok = gs::start<plain_srv>(rt, {.name = "outside"_a}, "ok"_a);
+  auto ok = gs::start<plain_srv>(rt, {"outside"_a}, "ok"_a);
   ASSERT_TRUE(ok.has_value());
   EXPECT_EQ(rt.whereis("outside"_a), *ok);
-  auto taken = gs::start<plain_srv>(rt, {.name = "outside"_a}, "ok"_a);
+  auto taken = gs::start<plain_srv>(rt, {"outside"_a}, "ok"_a);
   EXPECT_EQ(taken.to_term(),
             (term{atoms::error, term{"already_started"_a, *ok}}));
-  auto ignored = gs::start<plain_srv>(rt, {.name = "other"_a}, "ignore"_a);
+  auto ignored = gs::start<plain_srv>(rt, {"other"_a}, "ignore"_a);
   EXPECT_TRUE(ignored.ignored());
-  auto stopped = gs::start<plain_srv>(rt, {.name = "other"_a}, "stop"_a);
+  auto stopped = gs::start<plain_srv>(rt, {"other"_a}, "stop"_a);
   EXPECT_EQ(stopped.to_term(), (term{atoms::error, "bad"_a}));
-  auto crashed = gs::start<plain_srv>(rt, {.name = "other"_a}, "exception"_a);
+  auto crashed = gs::start<plain_srv>(rt, {"other"_a}, "exception"_a);
   EXPECT_EQ(
       crashed.to_term(),
       (term{atoms::error, term{atoms::exception, atom{"std::runtime_error"},

@@ -319,7 +319,7 @@ TEST_F(Sys, GetStatusOfALinkedNamedServerNamesItAndItsParent) {
   std::optional<term> status;
   pid driver = kit.spawn([&](otp::process& self) -> otp::task<> {
     auto started =
-        co_await gs::start_link<kv>(self, {.name = "counter"_a}, kv_options{});
+        co_await gs::start_link<kv>(self, {"counter"_a}, kv_options{});
     status = co_await sys::get_status(self, "counter"_a);
     co_await sigtest::idle(self);
   });
@@ -519,8 +519,8 @@ TEST_F(Sys, TraceDoesNotLogSystemMessages) {
 TEST_F(Sys, TraceOptionTracesFromTheStart) {
   otp::testkit kit;
   kit.spawn([&](otp::process& self) -> otp::task<> {
-    auto s = co_await gs::start<kv>(self, {.name = "traced"_a, .trace = true},
-                                    kv_options{});
+    auto s = co_await gs::start<kv>(
+        self, gs::start_options{"traced"_a}.with_trace(), kv_options{});
     (void)co_await gs::call(self, *s, "get"_a);
   });
   kit.run_until_idle();

@@ -535,6 +535,12 @@ private:
   void release_user_state() noexcept override {
     base::release_user_state();
     server_.reset();
+    // The context holds pids of this very process (its parent when
+    // unlinked, its name for reports): they would keep it alive forever.
+    ctx_.parent = pid{};
+    ctx_.name_term = term{};
+    starter_ = pid{};
+    pending_continue_.reset();
   }
   [[nodiscard]] std::string initial_call() const override {
     return otp::detail::type_name(typeid(S)) + ":init/1";
