@@ -271,7 +271,11 @@ TEST(RuntimeConcurrency, WaitReturnsTheExitReason) {
   auto q = rt.spawn(wait_forever);
   EXPECT_EQ(me.wait(q, 20ms), std::nullopt);
   rt.exit(q, atoms::kill);
-  EXPECT_EQ(me.wait(q, guard), term{atoms::killed});
+  // wait's monitor races the kill: set up first, the DOWN says killed; if q
+  // has already acted on the kill when the monitor arrives, noproc (erl).
+  auto reason = me.wait(q, guard);
+  EXPECT_TRUE(reason == term{atoms::killed} || reason == term{atoms::noproc})
+      << to_string(*reason);
   EXPECT_EQ(me.pending(), 0u);
 }
 
