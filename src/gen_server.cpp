@@ -131,6 +131,10 @@ term current_exception_reason() noexcept {
   return internal::exception_reason(std::current_exception());
 }
 
+term exception_reason_of(std::exception_ptr e) noexcept {
+  return internal::exception_reason(std::move(e));
+}
+
 bool is_quiet_exit(const term& reason) noexcept {
   return reason.is_atom(atoms::normal) || reason.is_atom(atoms::shutdown) ||
          (reason.is_tuple(2) && reason[0].is_atom(atoms::shutdown));

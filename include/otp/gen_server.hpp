@@ -294,7 +294,9 @@ private:
 /// ok |
 ///
 /// Each of init, handle_call, handle_cast, handle_info and handle_continue
-/// may instead return `otp::task<R>` (a coroutine) of the same `R`.
+/// may instead return `otp::task<R>` (a coroutine) of the same `R`, and
+/// terminate `otp::task<>` (a terminate that waits, such as a supervisor
+/// stopping its children).
 template <class Self>
 class server : public server_base {
 public:

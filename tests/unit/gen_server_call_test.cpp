@@ -580,3 +580,42 @@ TEST(GenServerCall, HibernateAfterIdleTime) {
 }
 
 } // namespace gen_server_call_test
+
+namespace gen_server_call_test {
+
+/// terminate as a coroutine: it waits (here for a timeout) before the
+/// server exits, as a supervisor waits for its children.
+class slow_terminate : public gs::server<slow_terminate> {
+public:
+  explicit slow_terminate(std::vector<term>* log) : log_(log) {}
+  call_result handle_call(const term& req, const from&) {
+    return stop(req, "stopping"_a);
+  }
+  otp::task<> terminate(const term& reason) {
+    log_->push_back(term{"terminating"_a, reason});
+    (void)co_await self().receive(nothing, 50ms);
+    log_->push_back("terminated"_a);
+  }
+
+private:
+  std::vector<term>* log_;
+};
+
+TEST(GenServerCall, CoroutineTerminateRunsBeforeTheReplyAndTheExit) {
+  otp::testkit kit;
+  std::vector<term> log;
+  pid server;
+  kit.spawn([&](otp::process& self) -> otp::task<> {
+    server = *co_await gs::start<slow_terminate>(self, {}, &log);
+    log.push_back(co_await gs::call(self, server, "bye"_a));
+  });
+  kit.run_until_idle();
+  EXPECT_EQ(log, (std::vector<term>{term{"terminating"_a, "bye"_a}}));
+  EXPECT_FALSE(kit.exit_reason(server));
+  kit.advance_time(50ms);
+  EXPECT_EQ(log, (std::vector<term>{term{"terminating"_a, "bye"_a},
+                                    "terminated"_a, "stopping"_a}));
+  EXPECT_EQ(kit.exit_reason(server), term{"bye"_a});
+}
+
+} // namespace gen_server_call_test

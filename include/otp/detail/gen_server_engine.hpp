@@ -61,8 +61,9 @@ enum class message_kind : std::uint8_t {
 
 /// `{ack, Self, Return}` to the starter.
 void ack(process& self, const pid& starter, term result);
-/// The exit reason for the exception in flight.
+/// The exit reason for the exception in flight, or for `e`.
 [[nodiscard]] term current_exception_reason() noexcept;
+[[nodiscard]] term exception_reason_of(std::exception_ptr e) noexcept;
 /// normal, shutdown, {shutdown, _}: ends without a crash report.
 [[nodiscard]] bool is_quiet_exit(const term& reason) noexcept;
 /// `** Generic server Name terminating` and the rest, through the logger.
@@ -152,6 +153,9 @@ private:
   static constexpr bool async_info =
       is_task<decltype(std::declval<S&>().handle_info(
           std::declval<const term&>()))>;
+  static constexpr bool async_terminate =
+      is_task<decltype(std::declval<S&>().terminate(
+          std::declval<const term&>()))>;
   static constexpr bool async_continue =
       is_task<decltype(std::declval<S&>().handle_continue(
           std::declval<const term&>()))>;
@@ -182,6 +186,10 @@ private:
         return step_result::exited;
       if (has_body())
         return step_result::yielded; // step() runs the new coroutine now
+      if (pending_stop_) {
+        set_body(stop_async());
+        return step_result::yielded;
+      }
       if (pending_continue_) {
         term value = std::move(*pending_continue_);
         pending_continue_.reset();
@@ -367,7 +375,7 @@ private:
       dispatch_other(callback::info, msg, msg);
       return;
     case message_kind::parent_exit:
-      set_exit(terminate(msg[2], msg));
+      stop_server(msg[2], msg, std::nullopt, nullptr);
       return;
     case message_kind::system: {
       system_hooks hooks{
@@ -375,7 +383,7 @@ private:
             return static_cast<S&>(b).code_change(old_vsn, extra);
           }};
       if (auto stop = handle_system(ctx_, msg, hooks))
-        set_exit(terminate(*stop, msg));
+        stop_server(std::move(*stop), msg, std::nullopt, nullptr);
       return; // the wait before it applies again, restarted (OTP)
     }
     }
@@ -471,10 +479,7 @@ private:
   /// terminate, reply (for `stop(reason, reply)`) and exit.
   void finish(outcome& o, const term& last, const from* caller) {
     if (o.what == outcome::kind::stop) {
-      term final_reason = terminate(o.reason, last);
-      if (o.reply && caller)
-        send_reply(ctx_, *caller, std::move(*o.reply));
-      set_exit(std::move(final_reason));
+      stop_server(std::move(o.reason), last, std::move(o.reply), caller);
       return;
     }
     if (o.reply && caller)
@@ -506,20 +511,57 @@ private:
     }
   }
 
-  /// OTP's gen_server:terminate/8 without the exit: runs terminate and
-  /// reports a crash; returns the reason the process exits with
-  /// (terminate's own failure replaces it).
-  term terminate(const term& reason, const term& last) {
-    try {
-      server_->terminate(reason);
-    } catch (...) {
-      term failure = current_exception_reason();
-      report_terminating(ctx_, last, status(), failure);
-      return failure;
+  /// OTP's gen_server:terminate/8: runs terminate, reports a crash, sends
+  /// the reply of `stop(reason, reply)`, and exits (terminate's own failure
+  /// replaces the reason). A coroutine terminate runs as the body next.
+  void stop_server(term reason, const term& last, std::optional<term> reply,
+                   const from* caller) {
+    pending_stop p{std::move(reason), last, std::move(reply),
+                   caller ? std::optional<from>{*caller} : std::nullopt};
+    if constexpr (async_terminate) {
+      pending_stop_ = std::move(p);
+    } else {
+      std::exception_ptr failure;
+      try {
+        server_->terminate(p.reason);
+      } catch (...) {
+        failure = std::current_exception();
+      }
+      finish_stop(p, failure);
     }
-    if (!is_quiet_exit(reason))
-      report_terminating(ctx_, last, status(), reason);
-    return reason;
+  }
+
+  struct pending_stop {
+    term reason;
+    term last;
+    std::optional<term> reply;
+    std::optional<from> caller;
+  };
+
+  task<> stop_async() {
+    pending_stop p = std::move(*pending_stop_);
+    pending_stop_.reset();
+    std::exception_ptr failure;
+    try {
+      if constexpr (async_terminate)
+        co_await server_->terminate(p.reason);
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    finish_stop(p, failure);
+  }
+
+  void finish_stop(pending_stop& p, std::exception_ptr failure) {
+    term final_reason = std::move(p.reason);
+    if (failure) {
+      final_reason = exception_reason_of(failure);
+      report_terminating(ctx_, p.last, status(), final_reason);
+    } else if (!is_quiet_exit(final_reason)) {
+      report_terminating(ctx_, p.last, status(), final_reason);
+    }
+    if (p.reply && p.caller)
+      send_reply(ctx_, *p.caller, std::move(*p.reply));
+    set_exit(std::move(final_reason));
   }
 
   term status() const noexcept {
@@ -541,6 +583,7 @@ private:
     ctx_.name_term = term{};
     starter_ = pid{};
     pending_continue_.reset();
+    pending_stop_.reset();
   }
   [[nodiscard]] std::string initial_call() const override {
     return otp::detail::type_name(typeid(S)) + ":init/1";
@@ -555,6 +598,7 @@ private:
   server_context ctx_;
   std::optional<S> server_;
   std::optional<term> pending_continue_;
+  std::optional<pending_stop> pending_stop_;
   std::int64_t wait_ms_ = -1; ///< the receive timeout; -1: none
   bool hibernate_on_timeout_ = false;
   bool timer_armed_ = false; ///< the event loop's wait_ms_ timer
