@@ -189,7 +189,9 @@ term ok(const char* line) {
   return term{"ok"_a, line};
 }
 
-const term closed{"error"_a, "closed"_a};
+term closed() {
+  return term{"error"_a, "closed"_a};
+}
 
 TEST(TcpClient, ReconnectsEachTimeTheServerComesBack) {
   fixture f;
@@ -206,7 +208,7 @@ TEST(TcpClient, ReconnectsEachTimeTheServerComesBack) {
     ASSERT_TRUE(e.is_tuple(2)) << to_string(e);
     EXPECT_EQ(e[0], term{"disconnected"_a});
     // While the server is away, calls are answered at once.
-    EXPECT_EQ(f.send_line(c, "anyone?"), closed);
+    EXPECT_EQ(f.send_line(c, "anyone?"), closed());
     // Attempts fail and back off, with jitter under the cap.
     for (std::int64_t attempt = 1; attempt <= 3; ++attempt) {
       term b = f.next_event();
@@ -232,7 +234,7 @@ TEST(TcpClient, StartsWhileTheServerIsDownAndConnectsWhenItComesUp) {
     port = probe.port();
   }
   const pid c = f.start(port);
-  EXPECT_EQ(f.send_line(c, "early"), closed);
+  EXPECT_EQ(f.send_line(c, "early"), closed());
   term b = f.next_event();
   ASSERT_TRUE(b.is_tuple(3)) << to_string(b);
   EXPECT_EQ(b[0], term{"backoff"_a});
@@ -257,7 +259,7 @@ TEST(TcpClient, ACallInFlightWhenTheConnectionDropsGetsClosed) {
   // ...and the connection drops under it.
   server.stop();
   ASSERT_EQ(pending.wait_for(guard), std::future_status::ready);
-  EXPECT_EQ(pending.get(), closed);
+  EXPECT_EQ(pending.get(), closed());
   EXPECT_EQ(f.next_event()[0], term{"disconnected"_a});
   EXPECT_TRUE(otp::connection::stop(f.me, c).has_value());
 }

@@ -144,12 +144,11 @@ using events = std::vector<term>;
 struct started {
   pid conn;
   term result;
-  pid starter;
 };
 
 started start(otp::testkit& kit, plan& p) {
   auto out = std::make_shared<started>();
-  out->starter = kit.spawn([&p, out](otp::process& self) -> otp::task<> {
+  kit.spawn([&p, out](otp::process& self) -> otp::task<> {
     auto r = co_await conn::start<scripted>(self, {}, &p);
     out->result = r.to_term();
     if (r)
