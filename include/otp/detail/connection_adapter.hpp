@@ -24,6 +24,8 @@
 #include "otp/connection.hpp"
 #include "otp/gen_server.hpp"
 
+#include <chrono>
+#include <cstdint>
 #include <optional>
 #include <type_traits>
 #include <utility>
