@@ -307,34 +307,35 @@ namespace otp::connection {
 
 // -- starting -----------------------------------------------------------------
 
-/// `Connection.start/3`: starts a connection of type `S`, built in its new
-/// process from `args`, and returns once its init has answered (before
-/// `connect` runs, after `then_connect`).
+/// `Connection.start/3`: starts a connection of type `S` and returns once
+/// its `init` has answered (before `connect` runs, after `then_connect`).
+/// As with gen_server, the object is built from `args` by the caller and
+/// `init` runs in the new process.
 template <class S, class... Args>
-task<start_result> start(process& self, start_options options, Args... args) {
+task<start_result> start(process& self, start_options options, Args&&... args) {
   return gen_server::start<detail::adapter<S>>(self, std::move(options),
-                                               std::move(args)...);
+                                               std::forward<Args>(args)...);
 }
 /// `Connection.start_link/3`: as start, linked to the caller.
 template <class S, class... Args>
 task<start_result> start_link(process& self, start_options options,
-                              Args... args) {
-  return gen_server::start_link<detail::adapter<S>>(self, std::move(options),
-                                                    std::move(args)...);
+                              Args&&... args) {
+  return gen_server::start_link<detail::adapter<S>>(
+      self, std::move(options), std::forward<Args>(args)...);
 }
 /// As start, monitored (`result.monitor`), as gen_server's start_monitor.
 template <class S, class... Args>
 task<start_result> start_monitor(process& self, start_options options,
-                                 Args... args) {
-  return gen_server::start_monitor<detail::adapter<S>>(self, std::move(options),
-                                                       std::move(args)...);
+                                 Args&&... args) {
+  return gen_server::start_monitor<detail::adapter<S>>(
+      self, std::move(options), std::forward<Args>(args)...);
 }
 /// `start` from outside the runtime (blocks the calling thread until init
 /// has answered; never call it on a testkit's thread).
 template <class S, class... Args>
-start_result start(runtime& rt, start_options options, Args... args) {
+start_result start(runtime& rt, start_options options, Args&&... args) {
   return gen_server::start<detail::adapter<S>>(rt, std::move(options),
-                                               std::move(args)...);
+                                               std::forward<Args>(args)...);
 }
 
 } // namespace otp::connection
