@@ -193,6 +193,7 @@ void process_base::drain() noexcept {
     messages += carries_message(s->kind);
     handle_signal(s);
     if (exiting_) {
+      exit_by_signal_ = true;
       leftover_ = next; // answered in terminate, as a dead process would
       break;
     }
@@ -684,10 +685,12 @@ void process_base::terminate() noexcept {
       send_signal(target, s);
     });
   }
-  // Signals not handled before the exit find the process gone, as in
-  // erl: a link or monitor that comes after the exit gets noproc.
+  // As in erl: a link or monitor that comes after an exit signal has ended
+  // the process finds it gone (noproc); one that was already waiting when
+  // the process ended by itself (a crash, its code returning) gets the
+  // real reason, as the BEAM handles a busy process's pending signals.
   bounce_leftovers(std::exchange(leftover_, nullptr), term{atoms::noproc});
-  bounce_leftovers(rest, term{atoms::noproc});
+  bounce_leftovers(rest, exit_by_signal_ ? term{atoms::noproc} : reason);
   while (signal* s = pop_message())
     delete s;
   save_ = nullptr;

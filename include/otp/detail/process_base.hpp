@@ -256,6 +256,7 @@ private:
   std::atomic<std::uint32_t> queue_len_{0};
   std::atomic<bool> trap_exit_{false}; ///< owner writes; process_info reads
   bool exiting_ = false;
+  bool exit_by_signal_ = false; ///< an exit signal (not the code) ended it
   term exit_reason_;
   std::uint64_t timeout_fired_ = 0;
   std::uint32_t ops_since_drain_ = 0;
