@@ -437,9 +437,8 @@ using namespace call_impl;
 
 namespace detail {
 
-task<expected<term, term>> gen_call(process& self, atom label,
-                                    const pid& server, term request,
-                                    milliseconds timeout) {
+task<expected<term, term>> gen_call(process& self, atom label, pid server,
+                                    term request, milliseconds timeout) {
   // The caller checked `server` is known and not itself.
   ref tag = ref::make();
   self.control().monitor_alias_send(
@@ -485,31 +484,34 @@ expected<term, term> gen_call(scoped_mailbox& me, atom label, const pid& server,
 
 } // namespace detail
 
-task<expected<term, term>> try_call(process& self, server_ref server,
-                                    term request, milliseconds timeout) {
-  pid target = server.resolve(self.control().runtime());
-  if (!target)
-    co_return unexpected<term>(
-        call_failure(atoms::noproc, server, request, timeout));
-  if (target == self.self())
-    co_return unexpected<term>(
-        call_failure(atoms::calling_self, server, request, timeout));
-  auto r = co_await detail::gen_call(self, atoms::gen_call, target, request,
-                                     timeout);
-  if (!r)
-    co_return unexpected<term>(
-        call_failure(std::move(r.error()), server, request, timeout));
-  co_return std::move(*r);
+namespace detail {
+
+template <bool Exit>
+call_awaitable<Exit>::call_awaitable(process& self, server_ref server,
+                                     term request, milliseconds timeout)
+    : self_(&self), server_(std::move(server)), request_(std::move(request)),
+      timeout_(timeout) {
+  const pid* direct = server_.direct();
+  pid target = direct ? *direct : server_.resolve(self.control().runtime());
+  if (!target) {
+    early_ = atoms::noproc;
+  } else if (target.block() == &self.control()) {
+    early_ = atoms::calling_self;
+  } else {
+    inner_ = gen_call(self, atoms::gen_call, target, request_, timeout_);
+    awaiter_.emplace(std::move(inner_).operator co_await());
+  }
 }
 
-task<term> call(process& self, server_ref server, term request,
-                milliseconds timeout) {
-  auto r =
-      co_await try_call(self, std::move(server), std::move(request), timeout);
-  if (!r)
-    self.exit(std::move(r.error()));
-  co_return std::move(*r);
+template <bool Exit>
+term call_awaitable<Exit>::failure(term why) const {
+  return call_failure(std::move(why), server_, request_, timeout_);
 }
+
+template class call_awaitable<true>;
+template class call_awaitable<false>;
+
+} // namespace detail
 
 expected<term, term> call(scoped_mailbox& me, server_ref server, term request,
                           milliseconds timeout) {
@@ -525,8 +527,11 @@ expected<term, term> call(scoped_mailbox& me, server_ref server, term request,
 }
 
 void cast(process& self, const server_ref& server, term msg) {
-  if (pid target = server.resolve(self.control().runtime()))
+  if (const pid* to = server.direct()) {
+    self.send(*to, term{atoms::gen_cast, std::move(msg)});
+  } else if (pid target = server.resolve(self.control().runtime())) {
     self.send(target, term{atoms::gen_cast, std::move(msg)});
+  }
 }
 
 void cast(runtime& rt, const server_ref& server, term msg) {
@@ -624,7 +629,7 @@ response check_response(process& self, const term& msg, const request_id& id) {
   return response::error(term{msg[4], id.server});
 }
 
-task<response> wait_response(process& self, const request_id& id,
+task<response> wait_response(process& self, request_id id,
                              milliseconds timeout) {
   std::optional<term> got;
   if (timeout == infinity)

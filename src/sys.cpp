@@ -183,7 +183,7 @@ bool failed(const term& answer) {
 
 namespace detail {
 
-task<term> sys_call(process& self, const server_ref& server, term request,
+task<term> sys_call(process& self, server_ref server, term request,
                     atom function, term args, milliseconds timeout) {
   pid target = server.resolve(self.control().runtime());
   if (!target)
@@ -197,8 +197,8 @@ task<term> sys_call(process& self, const server_ref& server, term request,
   co_return std::move(*r);
 }
 
-task<term> replace_state_call(process& self, const server_ref& server,
-                              term request, milliseconds timeout) {
+task<term> replace_state_call(process& self, server_ref server, term request,
+                              milliseconds timeout) {
   term answer = co_await sys_call(self, server, std::move(request),
                                   atom{"replace_state"}, term{}, timeout);
   if (failed(answer))
@@ -222,8 +222,7 @@ void wrong_server_type(const char* expected_type) {
 
 } // namespace detail
 
-task<term> get_state(process& self, const server_ref& server,
-                     milliseconds timeout) {
+task<term> get_state(process& self, server_ref server, milliseconds timeout) {
   term answer = co_await detail::sys_call(self, server, atom{"get_state"},
                                           atom{"get_state"}, term{}, timeout);
   if (failed(answer))
@@ -239,8 +238,7 @@ expected<term, term> get_state(scoped_mailbox& me, const server_ref& server,
   return r;
 }
 
-task<term> get_status(process& self, const server_ref& server,
-                      milliseconds timeout) {
+task<term> get_status(process& self, server_ref server, milliseconds timeout) {
   co_return co_await detail::sys_call(self, server, atom{"get_status"},
                                       atom{"get_status"}, term{}, timeout);
 }
@@ -250,19 +248,17 @@ expected<term, term> get_status(scoped_mailbox& me, const server_ref& server,
   return detail::sys_call(me, server, atom{"get_status"}, timeout);
 }
 
-task<void> suspend(process& self, const server_ref& server,
-                   milliseconds timeout) {
+task<void> suspend(process& self, server_ref server, milliseconds timeout) {
   (void)co_await detail::sys_call(self, server, atom{"suspend"},
                                   atom{"suspend"}, term{}, timeout);
 }
 
-task<void> resume(process& self, const server_ref& server,
-                  milliseconds timeout) {
+task<void> resume(process& self, server_ref server, milliseconds timeout) {
   (void)co_await detail::sys_call(self, server, atom{"resume"}, atom{"resume"},
                                   term{}, timeout);
 }
 
-task<term> statistics(process& self, const server_ref& server, stats what,
+task<term> statistics(process& self, server_ref server, stats what,
                       milliseconds timeout) {
   term flag = what == stats::enable    ? term{atoms::true_}
               : what == stats::disable ? term{atoms::false_}
@@ -275,7 +271,7 @@ task<term> statistics(process& self, const server_ref& server, stats what,
       std::move(args), timeout);
 }
 
-task<void> trace(process& self, const server_ref& server, bool on,
+task<void> trace(process& self, server_ref server, bool on,
                  milliseconds timeout) {
   term args = term::list({term{on}});
   (void)co_await detail::sys_call(self, server,
@@ -283,7 +279,7 @@ task<void> trace(process& self, const server_ref& server, bool on,
                                   atom{"trace"}, std::move(args), timeout);
 }
 
-task<term> change_code(process& self, const server_ref& server, term old_vsn,
+task<term> change_code(process& self, server_ref server, term old_vsn,
                        term extra, milliseconds timeout) {
   term args = term::list({atoms::gen_server, old_vsn, extra});
   co_return co_await detail::sys_call(
@@ -293,7 +289,7 @@ task<term> change_code(process& self, const server_ref& server, term old_vsn,
       atom{"change_code"}, std::move(args), timeout);
 }
 
-task<void> terminate(process& self, const server_ref& server, term reason,
+task<void> terminate(process& self, server_ref server, term reason,
                      milliseconds timeout) {
   // As OTP's: the server answers ok, then terminates.
   term args = term::list({reason});

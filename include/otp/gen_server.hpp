@@ -64,6 +64,7 @@
 #include "otp/term.hpp"
 
 #include <chrono>
+#include <coroutine>
 #include <cstdint>
 #include <optional>
 #include <variant>
@@ -454,14 +455,65 @@ start_result start(runtime& rt, start_options options, Args&&... args) {
 
 // -- the client API -----------------------------------------------------------
 
-/// `gen_server:call`: the reply; on failure the caller exits with OTP's
-/// reason `{Reason, {gen_server, call, [Server, Request | Timeout]}}`.
-task<term> call(process& self, server_ref server, term request,
-                std::chrono::milliseconds timeout = 5s);
+namespace detail {
+/// What `call` and `try_call` return: awaiting it runs the call in one
+/// coroutine frame (OTP's gen:do_call). `Exit`: a failure exits the caller
+/// (call) rather than being returned (try_call).
+template <bool Exit>
+class call_awaitable {
+public:
+  call_awaitable(process& self, server_ref server, term request,
+                 std::chrono::milliseconds timeout);
+
+  bool await_ready() const noexcept { return !awaiter_; }
+  std::coroutine_handle<> await_suspend(std::coroutine_handle<> h) noexcept {
+    return awaiter_->await_suspend(h);
+  }
+  auto await_resume() {
+    expected<term, term> r =
+        awaiter_ ? awaiter_->await_resume() : unexpected<term>(early_);
+    if (!r)
+      r = unexpected<term>(failure(std::move(r.error())));
+    if constexpr (Exit) {
+      if (!r)
+        self_->exit(std::move(r.error()));
+      return std::move(*r);
+    } else {
+      return r;
+    }
+  }
+
+private:
+  using inner_task = task<expected<term, term>>;
+  term failure(term why) const;
+
+  process* self_;
+  server_ref server_;
+  term request_;
+  std::chrono::milliseconds timeout_;
+  term early_; ///< noproc or calling_self, found before sending
+  inner_task inner_;
+  std::optional<decltype(std::declval<inner_task>().operator co_await())>
+      awaiter_;
+};
+extern template class call_awaitable<true>;
+extern template class call_awaitable<false>;
+} // namespace detail
+
+/// `gen_server:call`: `co_await call(self, server, request)` gives the
+/// reply; on failure the caller exits with OTP's reason `{Reason,
+/// {gen_server, call, [Server, Request | Timeout]}}`.
+[[nodiscard]] inline detail::call_awaitable<true>
+call(process& self, server_ref server, term request,
+     std::chrono::milliseconds timeout = 5s) {
+  return {self, std::move(server), std::move(request), timeout};
+}
 /// `catch gen_server:call(...)`: the reply, or that reason as the error.
-task<expected<term, term>> try_call(process& self, server_ref server,
-                                    term request,
-                                    std::chrono::milliseconds timeout = 5s);
+[[nodiscard]] inline detail::call_awaitable<false>
+try_call(process& self, server_ref server, term request,
+         std::chrono::milliseconds timeout = 5s) {
+  return {self, std::move(server), std::move(request), timeout};
+}
 /// `gen_server:call` from outside the runtime: blocks the calling thread.
 expected<term, term> call(scoped_mailbox& me, server_ref server, term request,
                           std::chrono::milliseconds timeout = 5s);
@@ -517,7 +569,7 @@ private:
 
 /// `gen_server:wait_response(RequestId, Timeout)`. After a timeout the
 /// request stays pending (wait again, or drop it with `forget`).
-task<response> wait_response(process& self, const request_id& id,
+task<response> wait_response(process& self, request_id id,
                              std::chrono::milliseconds timeout = infinity);
 /// `gen_server:check_response(Msg, RequestId)`: whether `msg` (taken with
 /// an ordinary receive) answers `id`; `no_reply` if it does not.

@@ -75,6 +75,10 @@ public:
 
   /// The process it names now: the null pid if none.
   [[nodiscard]] pid resolve(detail::runtime_core& rt) const;
+  /// The pid it holds, if it was made from one (no lookup, no copy).
+  [[nodiscard]] const pid* direct() const noexcept {
+    return std::get_if<pid>(&ref_);
+  }
   /// As Erlang prints it in exit reasons: the pid, the atom, `{global, N}`,
   /// `{via, Reg, N}`.
   [[nodiscard]] term to_term() const;

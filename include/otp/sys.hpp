@@ -37,19 +37,19 @@ using state_function = std::function<term(gen_server::server_base&)>;
 
 /// A system call; failures exit the caller with `{Reason, {sys, Function,
 /// [Server | Args]}}`.
-task<term> sys_call(process& self, const server_ref& server, term request,
+task<term> sys_call(process& self, server_ref server, term request,
                     atom function, term args,
                     std::chrono::milliseconds timeout);
 /// replace_state's: a `{error, Reason}` answer exits the caller with Reason.
-task<term> replace_state_call(process& self, const server_ref& server,
-                              term request, std::chrono::milliseconds timeout);
+task<term> replace_state_call(process& self, server_ref server, term request,
+                              std::chrono::milliseconds timeout);
 expected<term, term> sys_call(scoped_mailbox& me, const server_ref& server,
                               term request, std::chrono::milliseconds timeout);
 [[noreturn]] void wrong_server_type(const char* expected_type);
 } // namespace detail
 
 /// The server's state as its `state()` shows it.
-task<term> get_state(process& self, const server_ref& server,
+task<term> get_state(process& self, server_ref server,
                      std::chrono::milliseconds timeout = 5s);
 expected<term, term> get_state(scoped_mailbox& me, const server_ref& server,
                                std::chrono::milliseconds timeout = 5s);
@@ -59,7 +59,7 @@ expected<term, term> get_state(scoped_mailbox& me, const server_ref& server,
 /// exits the caller with `{callback_failed, {gen_server,
 /// system_replace_state}, Reason}` and leaves the server running (OTP).
 template <class S>
-task<term> replace_state(process& self, const server_ref& server,
+task<term> replace_state(process& self, server_ref server,
                          std::function<void(S&)> change,
                          std::chrono::milliseconds timeout = 5s) {
   detail::state_function fn =
@@ -77,36 +77,36 @@ task<term> replace_state(process& self, const server_ref& server,
 
 /// `{status, Pid, {module, gen_server}, [PDict, running|suspended, Parent,
 /// Debug, Misc]}` with the state through `format_status`.
-task<term> get_status(process& self, const server_ref& server,
+task<term> get_status(process& self, server_ref server,
                       std::chrono::milliseconds timeout = 5s);
 expected<term, term> get_status(scoped_mailbox& me, const server_ref& server,
                                 std::chrono::milliseconds timeout = 5s);
 
 /// A suspended server answers only system messages; the others wait.
-task<void> suspend(process& self, const server_ref& server,
+task<void> suspend(process& self, server_ref server,
                    std::chrono::milliseconds timeout = 5s);
-task<void> resume(process& self, const server_ref& server,
+task<void> resume(process& self, server_ref server,
                   std::chrono::milliseconds timeout = 5s);
 
 enum class stats { enable, disable, get };
 /// enable/disable: `ok`; get: `{ok, [{start_time, ..}, {current_time, ..},
 /// {reductions, N}, {messages_in, N}, {messages_out, N}]}` or
 /// `no_statistics`.
-task<term> statistics(process& self, const server_ref& server, stats what,
+task<term> statistics(process& self, server_ref server, stats what,
                       std::chrono::milliseconds timeout = 5s);
 
 /// Logs every message in and out (`*DBG* ...`) through the logger.
-task<void> trace(process& self, const server_ref& server, bool on,
+task<void> trace(process& self, server_ref server, bool on,
                  std::chrono::milliseconds timeout = 5s);
 
 /// Calls the server's `code_change(old_vsn, extra)`. The server must be
 /// suspended (as in OTP): `ok`, or `{error, Reason}`.
-task<term> change_code(process& self, const server_ref& server, term old_vsn,
+task<term> change_code(process& self, server_ref server, term old_vsn,
                        term extra, std::chrono::milliseconds timeout = 5s);
 
 /// The server answers `ok`, then runs terminate and exits with `reason`
 /// (its failure does not reach the caller, as in OTP).
-task<void> terminate(process& self, const server_ref& server, term reason,
+task<void> terminate(process& self, server_ref server, term reason,
                      std::chrono::milliseconds timeout = infinity);
 
 } // namespace otp::sys

@@ -91,9 +91,10 @@ handle_system(server_context& ctx, const term& msg, system_hooks hooks);
 /// OTP's gen:call: monitor with alias, send `{Label, {Self, [alias|Tag]},
 /// Request}`, wait for the reply or the DOWN. The error is the bare reason
 /// (`timeout`, or the server's exit reason). `server` is a live pid other
-/// than the caller.
-task<expected<term, term>> gen_call(process& self, atom label,
-                                    const pid& server, term request,
+/// than the caller. (A coroutine: every parameter is taken by value, so a
+/// call can be started before it is awaited.)
+task<expected<term, term>> gen_call(process& self, atom label, pid server,
+                                    term request,
                                     std::chrono::milliseconds timeout);
 expected<term, term> gen_call(scoped_mailbox& me, atom label, const pid& server,
                               term request, std::chrono::milliseconds timeout);
