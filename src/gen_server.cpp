@@ -267,8 +267,7 @@ bool is_ack_from(const term& m, const pid& child) {
 }
 
 bool is_down_for(const term& m, const ref& tag) {
-  return m.is_tuple(5) && m[0].is_atom(atoms::DOWN) && m[1].is_ref() &&
-         m[1].as_ref() == tag;
+  return m.is_tuple(5) && m[0].is_atom(atoms::DOWN) && m[1] == term{tag};
 }
 
 bool is_exit_from(const term& m, const pid& p) {
@@ -402,25 +401,24 @@ term call_failure(term reason, const server_ref& server, const term& request,
 }
 
 /// The reply to the call whose monitor (and alias) is `tag`, or its DOWN.
+/// (The tag is kept as a term: a local ref inside a term compares as one
+/// word.)
 struct call_answer {
-  explicit call_answer(ref t) : tag(t) {}
-  ref tag;
+  explicit call_answer(const ref& t) : tag(t) {}
+  term tag;
   bool operator()(const term& m) const {
     if (m.is_tuple(2)) {
       const term& t = m[0];
-      return t.is_cons() && t.tail().is_ref() && t.tail().as_ref() == tag &&
-             t.head().is_atom(atoms::alias);
+      return t.is_cons() && t.tail() == tag && t.head().is_atom(atoms::alias);
     }
-    return detail::is_down_for(m, tag);
+    return m.is_tuple(5) && m[1] == tag && m[0].is_atom(atoms::DOWN);
   }
 };
 
 struct reply_only {
-  explicit reply_only(ref t) : tag(t) {}
-  ref tag;
-  bool operator()(const term& m) const {
-    return m.is_tuple(2) && call_answer{tag}(m);
-  }
+  explicit reply_only(const ref& t) : answer(t) {}
+  call_answer answer;
+  bool operator()(const term& m) const { return m.is_tuple(2) && answer(m); }
 };
 
 term call_message(atom label, const pid& me, const ref& tag, term request) {
