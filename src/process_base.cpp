@@ -254,8 +254,9 @@ void process_base::handle_signal(signal* s) noexcept {
     auto& in = extras();
     {
       std::lock_guard lock{lock_};
-      in.monitored_by.insert(s->extra.as_ref(),
-                             monitor_in{s->from, term{self()}});
+      // No object: the DOWN names this process (see terminate), and
+      // holding our own pid here would cost two refcount updates a call.
+      in.monitored_by.insert(s->extra.as_ref(), monitor_in{s->from, term{}});
     }
     append_message(s);
     return;
@@ -676,7 +677,8 @@ void process_base::terminate() noexcept {
     ex->monitored_by.for_each([&](const ref& tag, const monitor_in& m) {
       auto* s = make_signal(signal_kind::down, self());
       s->extra = tag;
-      s->payload = down_message(tag, m.object, reason);
+      s->payload = down_message(
+          tag, m.object.is_nil() ? term{self()} : m.object, reason);
       send_signal(m.watcher, s);
     });
     ex->monitors.for_each([&](const ref& tag, const pid& target) {

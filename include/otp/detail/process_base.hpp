@@ -30,7 +30,7 @@ class runtime_core;
 /// A monitor another process holds on this one.
 struct monitor_in {
   pid watcher;
-  term object; ///< what the DOWN message names: our pid or the name used
+  term object; ///< what the DOWN names: the name used, or [] for our pid
 };
 
 /// Rarely used per-process state, allocated on first use so that an idle
