@@ -100,9 +100,12 @@ namespace detail {
 
 server_context::server_context(process& s, start_info info)
     : self(s), parent(info.parent ? std::move(info.parent) : s.self()),
-      name(std::move(info.name)),
-      name_term(name ? name->to_term() : term{s.self()}),
-      hibernate_after(info.hibernate_after), trace(info.trace) {}
+      name(std::move(info.name)), hibernate_after(info.hibernate_after),
+      trace(info.trace) {}
+
+term server_context::name_term() const {
+  return name ? name->to_term() : term{self.self()};
+}
 
 message_kind classify(const term& msg, const pid& parent) noexcept {
   if (!msg.is_tuple())
@@ -150,7 +153,7 @@ void report_terminating(const server_context& ctx, const term& last_message,
         "** When Server state == {}\n"
         "** Reason for termination ==\n"
         "** {}",
-        to_string(ctx.name_term), to_string(last_message), to_string(state),
+        to_string(ctx.name_term()), to_string(last_message), to_string(state),
         to_string(reason));
   } catch (...) {
     // A report must never take the server's exit down with it.
@@ -158,7 +161,7 @@ void report_terminating(const server_context& ctx, const term& last_message,
 }
 
 void trace_in(const server_context& ctx, const term& msg) {
-  const auto name = to_string(ctx.name_term);
+  const auto name = to_string(ctx.name_term());
   switch (classify(msg, ctx.parent)) {
   case message_kind::call:
     log_notice("*DBG* {} got call {} from {}", name, to_string(msg[2]),
@@ -173,7 +176,7 @@ void trace_in(const server_context& ctx, const term& msg) {
 }
 
 void trace_out(const server_context& ctx, const term& reply, const pid& to) {
-  log_notice("*DBG* {} sent {} to {}", to_string(ctx.name_term),
+  log_notice("*DBG* {} sent {} to {}", to_string(ctx.name_term()),
              to_string(reply), to_string(to));
 }
 

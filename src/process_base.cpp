@@ -300,8 +300,13 @@ void process_base::handle_signal(signal* s) noexcept {
   }
   case signal_kind::demonitor:
     if (extras_) {
-      std::lock_guard lock{lock_};
-      extras_->monitored_by.erase(s->extra.as_ref());
+      {
+        std::lock_guard lock{lock_};
+        extras_->monitored_by.erase(s->extra.as_ref());
+      }
+      // A process that was watched once (a synchronous start's monitor)
+      // need not keep empty tables while it idles.
+      compact();
     }
     break;
   case signal_kind::down: {

@@ -41,7 +41,7 @@ term status(const server_context& ctx, server_base& server) {
   auto text = [](std::string_view s) { return term::charlist(s); };
   term misc = term::list(
       {term{atom{"header"},
-            text("Status for generic server " + to_string(ctx.name_term))},
+            text("Status for generic server " + to_string(ctx.name_term()))},
        term{atom{"data"}, term::list({term{text("Status"), sys_state},
                                       term{text("Parent"), ctx.parent},
                                       term{text("Logged events"), term{}}})},

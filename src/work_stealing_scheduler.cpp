@@ -286,6 +286,16 @@ private:
     return take_global(w);
   }
 
+  /// A cheap look (relaxed loads) for anything to take.
+  bool work_visible() const noexcept {
+    if (global_size_.load(std::memory_order_relaxed) != 0)
+      return true;
+    for (const auto& v : workers_)
+      if (!v.queue.empty() || v.next.load(std::memory_order_relaxed))
+        return true;
+    return false;
+  }
+
   bool any_work() noexcept {
     if (global_size_.load(std::memory_order_acquire) != 0)
       return true;
@@ -311,7 +321,10 @@ private:
       if (!found)
         found = steal(w, round >= rounds / 2 ? &turns : nullptr);
       if (!found)
-        for (int i = 0; i < 64; ++i)
+        // Pause between attempts, but notice new work at once: a process
+        // woken from outside the workers (a foreign thread's call) waits
+        // for this loop to see it.
+        for (int i = 0; i < 64 && !work_visible(); ++i)
           cpu_relax();
     }
     if (spinning_.fetch_sub(1, std::memory_order_seq_cst) == 1 && found &&

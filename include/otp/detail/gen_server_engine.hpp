@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -37,7 +38,8 @@ struct server_context {
   process& self;
   pid parent; ///< the process to obey when it exits (self when unlinked)
   std::optional<server_name> name;
-  term name_term; ///< the registered name, or the pid
+  /// The registered name, or the pid: what reports and sys print.
+  [[nodiscard]] term name_term() const;
   std::optional<std::chrono::milliseconds> hibernate_after;
   bool trace = false;
   bool suspended = false;
@@ -520,7 +522,7 @@ private:
     pending_stop p{std::move(reason), last, std::move(reply),
                    caller ? std::optional<from>{*caller} : std::nullopt};
     if constexpr (async_terminate) {
-      pending_stop_ = std::move(p);
+      pending_stop_ = std::make_unique<pending_stop>(std::move(p));
     } else {
       std::exception_ptr failure;
       try {
@@ -581,7 +583,6 @@ private:
     // The context holds pids of this very process (its parent when
     // unlinked, its name for reports): they would keep it alive forever.
     ctx_.parent = pid{};
-    ctx_.name_term = term{};
     starter_ = pid{};
     pending_continue_.reset();
     pending_stop_.reset();
@@ -599,7 +600,7 @@ private:
   server_context ctx_;
   std::optional<S> server_;
   std::optional<term> pending_continue_;
-  std::optional<pending_stop> pending_stop_;
+  std::unique_ptr<pending_stop> pending_stop_; ///< rare: off the object
   std::int64_t wait_ms_ = -1; ///< the receive timeout; -1: none
   bool hibernate_on_timeout_ = false;
   bool timer_armed_ = false; ///< the event loop's wait_ms_ timer
