@@ -74,7 +74,7 @@ term start_result::error() const {
 
 term start_result::to_term() const {
   if (auto* p = std::get_if<0>(&v_))
-    return term{atoms::ok, *p};
+    return info ? term{atoms::ok, *p, *info} : term{atoms::ok, *p};
   if (v_.index() == 1)
     return atom{"ignore"};
   return term{atoms::error, std::get<2>(v_)};
