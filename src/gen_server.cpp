@@ -142,6 +142,8 @@ bool is_quiet_exit(const term& reason) noexcept {
 
 void report_terminating(const server_context& ctx, const term& last_message,
                         const term& state, const term& reason) noexcept {
+  if (!logger::enabled(log_level::error))
+    return; // its arguments would be formatted for nothing
   try {
     log_error(
         log_metadata{{"pid", to_string(ctx.self.self())}, {"domain", "otp"}},
