@@ -30,7 +30,7 @@ using std::chrono::milliseconds;
 
 term child_shutdown::to_term() const {
   if (brutal_)
-    return atom{"brutal_kill"};
+    return "brutal_kill"_a;
   if (timeout_ == infinity)
     return atoms::infinity;
   return term{static_cast<std::int64_t>(timeout_.count())};
@@ -41,11 +41,11 @@ namespace sup_impl {
 term restart_term(restart_type r) {
   switch (r) {
   case restart_type::permanent:
-    return atom{"permanent"};
+    return "permanent"_a;
   case restart_type::transient:
-    return atom{"transient"};
+    return "transient"_a;
   case restart_type::temporary:
-    return atom{"temporary"};
+    return "temporary"_a;
   }
   return term{static_cast<std::int64_t>(r)};
 }
@@ -53,9 +53,9 @@ term restart_term(restart_type r) {
 term type_term(child_type t) {
   switch (t) {
   case child_type::worker:
-    return atom{"worker"};
+    return "worker"_a;
   case child_type::supervisor:
-    return atom{"supervisor"};
+    return "supervisor"_a;
   }
   return term{static_cast<std::int64_t>(t)};
 }
@@ -63,13 +63,13 @@ term type_term(child_type t) {
 term strategy_term(strategy s) {
   switch (s) {
   case strategy::one_for_one:
-    return atom{"one_for_one"};
+    return "one_for_one"_a;
   case strategy::one_for_all:
-    return atom{"one_for_all"};
+    return "one_for_all"_a;
   case strategy::rest_for_one:
-    return atom{"rest_for_one"};
+    return "rest_for_one"_a;
   case strategy::simple_one_for_one:
-    return atom{"simple_one_for_one"};
+    return "simple_one_for_one"_a;
   }
   return term{static_cast<std::int64_t>(s)};
 }
@@ -77,11 +77,11 @@ term strategy_term(strategy s) {
 term auto_shutdown_term(auto_shutdown a) {
   switch (a) {
   case auto_shutdown::never:
-    return atom{"never"};
+    return "never"_a;
   case auto_shutdown::any_significant:
-    return atom{"any_significant"};
+    return "any_significant"_a;
   case auto_shutdown::all_significant:
-    return atom{"all_significant"};
+    return "all_significant"_a;
   }
   return term{static_cast<std::int64_t>(a)};
 }
@@ -112,7 +112,7 @@ term with_extra_args(const term& mfargs, const term& extra, bool kept) {
 /// OTP's `#child{}` record as `handle_start_child` returns it in
 /// `{error, {What, Child}}`.
 term child_record(const child_spec& c, const term& pid_term) {
-  return term::tuple(atom{"child"}, pid_term, c.id, c.mfargs,
+  return term::tuple("child"_a, pid_term, c.id, c.mfargs,
                      restart_term(c.restart), term{c.significant},
                      c.effective_shutdown().to_term(), type_term(c.type),
                      c.modules);
@@ -120,38 +120,37 @@ term child_record(const child_spec& c, const term& pid_term) {
 
 /// OTP's `extract_child/1`: the offender of a report.
 term offender(const child_spec& c, term pid_term, const term& mfargs) {
-  return term::list({term{atom{"pid"}, std::move(pid_term)},
-                     term{atom{"id"}, c.id}, term{atom{"mfargs"}, mfargs},
-                     term{atom{"restart_type"}, restart_term(c.restart)},
-                     term{atom{"significant"}, term{c.significant}},
-                     term{atom{"shutdown"}, c.effective_shutdown().to_term()},
-                     term{atom{"child_type"}, type_term(c.type)}});
+  return term::list({term{"pid"_a, std::move(pid_term)}, term{"id"_a, c.id},
+                     term{"mfargs"_a, mfargs},
+                     term{"restart_type"_a, restart_term(c.restart)},
+                     term{"significant"_a, term{c.significant}},
+                     term{"shutdown"_a, c.effective_shutdown().to_term()},
+                     term{"child_type"_a, type_term(c.type)}});
 }
 
 // -- checks (OTP's check_flags and check_childspec) ---------------------------
 
 std::optional<term> check_flags(const flags& f) {
   if (f.strategy > strategy::simple_one_for_one)
-    return term{atom{"invalid_strategy"}, strategy_term(f.strategy)};
+    return term{"invalid_strategy"_a, strategy_term(f.strategy)};
   if (f.intensity < 0)
-    return term{atom{"invalid_intensity"}, f.intensity};
+    return term{"invalid_intensity"_a, f.intensity};
   if (f.period.count() <= 0)
-    return term{atom{"invalid_period"},
+    return term{"invalid_period"_a,
                 static_cast<std::int64_t>(f.period.count())};
   if (f.auto_shutdown > auto_shutdown::all_significant)
-    return term{atom{"invalid_auto_shutdown"},
-                auto_shutdown_term(f.auto_shutdown)};
+    return term{"invalid_auto_shutdown"_a, auto_shutdown_term(f.auto_shutdown)};
   return std::nullopt;
 }
 
 std::optional<term> check_modules(const term& mods) {
-  if (mods.is_atom(atom{"dynamic"}))
+  if (mods.is_atom("dynamic"_a))
     return std::nullopt;
   if (!mods.is_proper_list())
-    return term{atom{"invalid_modules"}, mods};
+    return term{"invalid_modules"_a, mods};
   for (const term& m : mods.as_list())
     if (!m.is_atom())
-      return term{atom{"invalid_module"}, m};
+      return term{"invalid_module"_a, m};
   return std::nullopt;
 }
 
@@ -159,22 +158,22 @@ std::optional<term> check_modules(const term& mods) {
 std::optional<term> check_child(const child_spec& c,
                                 std::optional<auto_shutdown> as) {
   if (!c.start)
-    return atom{"missing_start"};
+    return "missing_start"_a;
   if (c.restart > restart_type::temporary)
-    return term{atom{"invalid_restart_type"}, restart_term(c.restart)};
+    return term{"invalid_restart_type"_a, restart_term(c.restart)};
   if (c.significant && as == auto_shutdown::never)
-    return term{atom{"bad_combination"},
-                term::list({term{atom{"auto_shutdown"}, atom{"never"}},
-                            term{atom{"significant"}, true}})};
+    return term{"bad_combination"_a,
+                term::list({term{"auto_shutdown"_a, "never"_a},
+                            term{"significant"_a, true}})};
   if (c.significant && c.restart == restart_type::permanent)
-    return term{atom{"bad_combination"},
-                term::list({term{atom{"restart"}, atom{"permanent"}},
-                            term{atom{"significant"}, true}})};
+    return term{"bad_combination"_a,
+                term::list({term{"restart"_a, "permanent"_a},
+                            term{"significant"_a, true}})};
   if (c.type > child_type::supervisor)
-    return term{atom{"invalid_child_type"}, type_term(c.type)};
+    return term{"invalid_child_type"_a, type_term(c.type)};
   if (c.shutdown && !c.shutdown->is_brutal_kill() &&
       c.shutdown->timeout().count() < 0)
-    return term{atom{"invalid_shutdown"},
+    return term{"invalid_shutdown"_a,
                 static_cast<std::int64_t>(c.shutdown->timeout().count())};
   return check_modules(c.modules);
 }
@@ -187,7 +186,7 @@ std::optional<term> check_specs(const std::vector<child_spec>& specs,
     if (auto e = check_child(c, as))
       return e;
     if (!ids.insert(c.id).second)
-      return term{atom{"duplicate_child_name"}, c.id};
+      return term{"duplicate_child_name"_a, c.id};
   }
   return std::nullopt;
 }
@@ -203,13 +202,13 @@ term spec_list(const std::vector<child_spec>& specs) {
 } // namespace sup_impl
 
 term child_spec::to_term() const {
-  return term::map({{atom{"id"}, id},
-                    {atom{"start"}, mfargs},
-                    {atom{"restart"}, sup_impl::restart_term(restart)},
-                    {atom{"significant"}, term{significant}},
-                    {atom{"shutdown"}, effective_shutdown().to_term()},
-                    {atom{"type"}, sup_impl::type_term(type)},
-                    {atom{"modules"}, modules}});
+  return term::map({{"id"_a, id},
+                    {"start"_a, mfargs},
+                    {"restart"_a, sup_impl::restart_term(restart)},
+                    {"significant"_a, term{significant}},
+                    {"shutdown"_a, effective_shutdown().to_term()},
+                    {"type"_a, sup_impl::type_term(type)},
+                    {"modules"_a, modules}});
 }
 
 term child_started::to_term() const {
@@ -218,16 +217,16 @@ term child_started::to_term() const {
 }
 
 term child_info::to_term() const {
-  term p = restarting ? term{atom{"restarting"}}
+  term p = restarting ? term{"restarting"_a}
            : child    ? term{child}
                       : term{atoms::undefined};
   return term{id, p, sup_impl::type_term(type), modules};
 }
 
 term child_counts::to_term() const {
-  return term::list({term{atom{"specs"}, specs}, term{atom{"active"}, active},
-                     term{atom{"supervisors"}, supervisors},
-                     term{atom{"workers"}, workers}});
+  return term::list({term{"specs"_a, specs}, term{"active"_a, active},
+                     term{"supervisors"_a, supervisors},
+                     term{"workers"_a, workers}});
 }
 
 namespace detail {
@@ -241,7 +240,7 @@ atom module_atom(const std::type_info& t) {
 
 task<gen_server::start_result> bad_extra_args(term extra_args) {
   co_return gen_server::start_result::failed(
-      term{atom{"bad_extra_args"}, std::move(extra_args)});
+      term{"bad_extra_args"_a, std::move(extra_args)});
 }
 
 task<gen_server::start_result> ready(gen_server::start_result result) {
@@ -306,20 +305,34 @@ struct exit_of {
   }
 };
 
-/// What a simple_one_for_one shutdown waits for: the DOWN of one of its
-/// monitors, or the EXIT of one of the children (which comes first).
+/// A simple_one_for_one child: its extra args (kept unless temporary),
+/// whether a restart failed and is being retried (the key is then the pid
+/// that ended), and its state while the supervisor stops them all.
+struct dynamic_child {
+  dynamic_child(term a, bool r) : args(std::move(a)), restarting(r) {}
+  term args; ///< after `exited`: the reason its EXIT gave
+  bool restarting;
+  bool stopping = false; ///< monitored and told to stop; no DOWN yet
+  bool exited = false;   ///< its EXIT came (before its DOWN, as always)
+};
+using dynamic_map = std::unordered_map<pid, dynamic_child>;
+
+/// What a simple_one_for_one shutdown waits for: the DOWN or the EXIT of a
+/// child it is stopping. (The supervisor holds no other monitor on its
+/// children: each shutdown takes the DOWN of the monitor it made.)
 struct dying_child {
-  dying_child(const std::unordered_map<ref, pid>* d,
-              const std::unordered_map<pid, ref>* c)
-      : downs(d), children(c) {}
-  const std::unordered_map<ref, pid>* downs;
-  const std::unordered_map<pid, ref>* children;
+  explicit dying_child(const dynamic_map* d) : children(d) {}
+  const dynamic_map* children;
   bool operator()(const term& m) const {
-    if (m.is_tuple(5))
-      return m[0].is_atom(atoms::DOWN) && m[1].is_ref() &&
-             downs->count(m[1].as_ref()) != 0;
-    return m.is_tuple(3) && m[0].is_atom(atoms::EXIT) && m[1].is_pid() &&
-           children->count(m[1].as_pid()) != 0;
+    const bool down = m.is_tuple(5) && m[0].is_atom(atoms::DOWN);
+    if (!down && !(m.is_tuple(3) && m[0].is_atom(atoms::EXIT)))
+      return false;
+    const term& who = down ? m[3] : m[1];
+    if (!who.is_pid())
+      return false;
+    auto it = children->find(who.as_pid());
+    return it != children->end() && it->second.stopping &&
+           (down || !it->second.exited);
   }
 };
 
@@ -349,15 +362,6 @@ private:
   };
   using child_list = std::list<child>; // start order
   using child_iter = child_list::iterator;
-
-  /// A simple_one_for_one child: its extra args (kept unless temporary),
-  /// and whether a restart failed and is being retried (the key is then
-  /// the pid that ended).
-  struct dynamic_child {
-    dynamic_child(term a, bool r) : args(std::move(a)), restarting(r) {}
-    term args;
-    bool restarting;
-  };
 
   struct start_failure {
     start_failure(child_iter w, term r) : which(w), reason(std::move(r)) {}
@@ -435,7 +439,7 @@ private:
   std::unordered_map<term, child_iter> by_id_;
   std::unordered_map<pid, child_iter> by_pid_; ///< running children
   std::optional<child_spec> template_;         ///< simple_one_for_one
-  std::unordered_map<pid, dynamic_child> dynamics_;
+  dynamic_map dynamics_;
   std::size_t dynamic_restarts_ = 0;
   std::deque<std::int64_t> restarts_; ///< newest first, in seconds
 };
@@ -445,25 +449,25 @@ private:
 task<gen_server::init_result> supervisor_server::init() {
   self().trap_exit(true);
   if (!named_)
-    name_ = term{self().self(), atom{"supervisor"}}; // OTP: {self(), Mod}
+    name_ = term{self().self(), "supervisor"_a}; // OTP: {self(), Mod}
   std::optional<spec> s = init_(self());
   init_ = nullptr;
   if (!s)
     co_return ignore();
   if (auto e = check_flags(s->flags))
-    co_return stop(term{atom{"supervisor_data"}, std::move(*e)});
+    co_return stop(term{"supervisor_data"_a, std::move(*e)});
   flags_ = s->flags;
   if (flags_.strategy == strategy::simple_one_for_one) {
     if (s->children.size() != 1)
-      co_return stop(term{atom{"bad_start_spec"}, spec_list(s->children)});
+      co_return stop(term{"bad_start_spec"_a, spec_list(s->children)});
     if (auto e = check_specs(s->children, flags_.auto_shutdown))
-      co_return stop(term{atom{"start_spec"}, std::move(*e)});
+      co_return stop(term{"start_spec"_a, std::move(*e)});
     simple_ = true;
     template_ = std::move(s->children.front());
     co_return ok();
   }
   if (auto e = check_specs(s->children, flags_.auto_shutdown))
-    co_return stop(term{atom{"start_spec"}, std::move(*e)});
+    co_return stop(term{"start_spec"_a, std::move(*e)});
   for (child_spec& c : s->children)
     add_child(child{std::move(c)});
   std::optional<start_failure> failed = co_await start_children(all_children());
@@ -472,7 +476,7 @@ task<gen_server::init_result> supervisor_server::init() {
   term id = failed->which->spec.id;
   (void)co_await terminate_children(all_children());
   co_return stop(term{atoms::shutdown,
-                      term{atom{"failed_to_start_child"}, id, failed->reason}});
+                      term{"failed_to_start_child"_a, id, failed->reason}});
 }
 
 // -- starting -----------------------------------------------------------------
@@ -639,19 +643,15 @@ task<> supervisor_server::terminate_dynamic_children() {
   const child_shutdown how = t.effective_shutdown();
   const bool permanent = t.restart == restart_type::permanent;
   const term signal = how.is_brutal_kill() ? atoms::kill : atoms::shutdown;
-  std::unordered_map<ref, pid> downs;
-  std::unordered_map<pid, ref> waiting;
-  downs.reserve(dynamics_.size());
-  waiting.reserve(dynamics_.size());
-  for (const auto& [p, d] : dynamics_) {
+  std::size_t waiting = 0;
+  for (auto& [p, d] : dynamics_) {
     if (d.restarting)
       continue;
-    ref mon = me.monitor(p);
+    (void)me.monitor(p);
     me.exit(p, signal);
-    downs.emplace(mon, p);
-    waiting.emplace(p, mon);
+    d.stopping = true;
+    ++waiting;
   }
-  std::unordered_map<pid, term> exits; // EXITs seen before their DOWN
   std::map<term, std::vector<pid>> errors;
   const bool timed = !how.is_brutal_kill() && !how.is_infinity();
   const auto& clock = me.control().runtime().timers();
@@ -659,35 +659,37 @@ task<> supervisor_server::terminate_dynamic_children() {
       timed ? clock.now_ms() + static_cast<std::uint64_t>(how.timeout().count())
             : 0;
   bool killed_all = !timed;
-  while (!downs.empty()) {
+  while (waiting > 0) {
     std::optional<term> m;
     if (killed_all) {
-      m = co_await me.receive(dying_child{&downs, &waiting});
+      m = co_await me.receive(dying_child{&dynamics_});
     } else {
       const std::uint64_t now = clock.now_ms();
       const milliseconds left{now >= deadline ? 0 : deadline - now};
-      m = co_await me.receive(dying_child{&downs, &waiting}, left);
-      if (!m) {
-        for (const auto& [p, mon] : waiting)
-          me.exit(p, atoms::kill);
+      m = co_await me.receive(dying_child{&dynamics_}, left);
+      if (!m) { // the shutdown time is up
+        for (const auto& [p, d] : dynamics_)
+          if (d.stopping)
+            me.exit(p, atoms::kill);
         killed_all = true;
         continue;
       }
     }
     if (m->is_tuple(3)) { // the EXIT: its reason beats the DOWN's noproc
-      exits.insert_or_assign((*m)[1].as_pid(), (*m)[2]);
+      dynamic_child& d = dynamics_.find((*m)[1].as_pid())->second;
+      d.args = (*m)[2];
+      d.exited = true;
       continue;
     }
-    auto d = downs.find((*m)[1].as_ref());
-    pid p = d->second;
-    downs.erase(d);
-    waiting.erase(p);
-    me.unlink(p); // drops an EXIT still on its way
+    auto it = dynamics_.find((*m)[3].as_pid());
+    pid p = it->first;
     term reason = (*m)[4];
-    if (auto e = exits.find(p); e != exits.end()) {
-      reason = std::move(e->second);
-      exits.erase(e);
-    }
+    if (it->second.exited)
+      reason = std::move(it->second.args);
+    else
+      me.unlink(p); // drops an EXIT still on its way
+    dynamics_.erase(it);
+    --waiting;
     const bool fine = how.is_brutal_kill() ? reason.is_atom(atoms::killed)
                                            : reason.is_atom(atoms::shutdown);
     if (!fine && (permanent || !is_quiet(reason)))
@@ -699,7 +701,7 @@ task<> supervisor_server::terminate_dynamic_children() {
     if (!logger::enabled(log_level::error))
       break;
     term off = offender(t, term{}, t.mfargs);
-    std::vector<term> items{term{atom{"nb_children"}, pids.size()}};
+    std::vector<term> items{term{"nb_children"_a, pids.size()}};
     bool first = true;
     for (const term& item : off.as_list()) {
       if (first) { // the pid: a count instead
@@ -765,7 +767,7 @@ task<bool> supervisor_server::on_child_exit(pid p, term reason) {
 /// through a message to itself.
 task<bool> supervisor_server::restart_static(child_iter it) {
   if (!add_restart()) {
-    report("shutdown", atom{"reached_max_restart_intensity"}, *it);
+    report("shutdown", "reached_max_restart_intensity"_a, *it);
     del_child(it);
     co_return false;
   }
@@ -813,7 +815,7 @@ task<bool> supervisor_server::restart_static(child_iter it) {
 task<bool> supervisor_server::restart_dynamic(pid key) {
   auto it = dynamics_.find(key);
   if (!add_restart()) {
-    report_dynamic("shutdown", atom{"reached_max_restart_intensity"}, key,
+    report_dynamic("shutdown", "reached_max_restart_intensity"_a, key,
                    it->second);
     erase_dynamic(key);
     co_return false;
@@ -829,7 +831,7 @@ task<bool> supervisor_server::restart_dynamic(pid key) {
     (void)added;
     ++dynamic_restarts_;
     report_dynamic("start_error", out.reason, key, entry->second);
-    try_again(term{atom{"restarting"}, key});
+    try_again(term{"restarting"_a, key});
   }
   // ignore: OTP stores the child under `undefined`; it is simply gone here.
   co_return true;
@@ -862,31 +864,31 @@ bool supervisor_server::auto_shutdown_now(bool significant) const {
 
 void supervisor_server::try_again(term id) {
   gen_server::cast(self(), self().self(),
-                   term{atom{"try_again_restart"}, std::move(id)});
+                   term{"try_again_restart"_a, std::move(id)});
 }
 
 // -- callbacks ----------------------------------------------------------------
 
 task<gen_server::call_result>
 supervisor_server::handle_call(const term& request, const from&) {
-  if (request.is_atom(atom{"which_children"}))
+  if (request.is_atom("which_children"_a))
     co_return reply(which_children_term());
-  if (request.is_atom(atom{"count_children"}))
+  if (request.is_atom("count_children"_a))
     co_return reply(count_children_term());
   if (request.is_tuple(2) && request[0].is_atom()) {
     const atom what = request[0].as_atom();
     term arg = request[1];
     term answer;
     bool known = true;
-    if (what == atom{"start_child"})
+    if (what == "start_child"_a)
       answer = co_await start_child_call(std::move(arg));
-    else if (what == atom{"terminate_child"})
+    else if (what == "terminate_child"_a)
       answer = co_await terminate_child_call(std::move(arg));
-    else if (what == atom{"restart_child"})
+    else if (what == "restart_child"_a)
       answer = co_await restart_child_call(std::move(arg));
-    else if (what == atom{"delete_child"})
+    else if (what == "delete_child"_a)
       answer = delete_child_call(arg);
-    else if (what == atom{"get_childspec"})
+    else if (what == "get_childspec"_a)
       answer = get_childspec_call(arg);
     else
       known = false;
@@ -894,12 +896,12 @@ supervisor_server::handle_call(const term& request, const from&) {
       co_return reply(std::move(answer));
   }
   // OTP's handle_call has no other clause: function_clause.
-  co_return stop(term{atom{"bad_call"}, request});
+  co_return stop(term{"bad_call"_a, request});
 }
 
 task<gen_server::cast_result> supervisor_server::handle_cast(const term& msg) {
-  if (!msg.is_tuple(2) || !msg[0].is_atom(atom{"try_again_restart"}))
-    co_return stop(term{atom{"bad_cast"}, msg});
+  if (!msg.is_tuple(2) || !msg[0].is_atom("try_again_restart"_a))
+    co_return stop(term{"bad_cast"_a, msg});
   const term id = msg[1];
   bool keep_going = true;
   if (simple_) {
@@ -937,12 +939,12 @@ task<gen_server::info_result> supervisor_server::handle_info(const term& msg) {
 term supervisor_server::state() const {
   const std::size_t n = simple_ ? dynamics_.size() : children_.size();
   return term::map(
-      {{atom{"name"}, name_},
-       {atom{"strategy"}, strategy_term(flags_.strategy)},
-       {atom{"intensity"}, flags_.intensity},
-       {atom{"period"}, static_cast<std::int64_t>(flags_.period.count())},
-       {atom{"auto_shutdown"}, auto_shutdown_term(flags_.auto_shutdown)},
-       {atom{"children"}, n}});
+      {{"name"_a, name_},
+       {"strategy"_a, strategy_term(flags_.strategy)},
+       {"intensity"_a, flags_.intensity},
+       {"period"_a, static_cast<std::int64_t>(flags_.period.count())},
+       {"auto_shutdown"_a, auto_shutdown_term(flags_.auto_shutdown)},
+       {"children"_a, n}});
 }
 
 // -- the API's requests -------------------------------------------------------
@@ -951,12 +953,12 @@ task<term> supervisor_server::start_child_call(term arg) {
   const child_spec* spec = arg.is_any() ? arg.try_get<child_spec>() : nullptr;
   if (simple_) {
     if (spec) // a spec is not a list of extra args
-      co_return term{atoms::error, atom{"simple_one_for_one"}};
+      co_return term{atoms::error, "simple_one_for_one"_a};
     term answer = co_await start_dynamic_child(std::move(arg));
     co_return answer;
   }
   if (!spec) // OTP takes it as a child spec, and it is not one
-    co_return term{atoms::error, term{atom{"invalid_child_spec"}, arg}};
+    co_return term{atoms::error, term{"invalid_child_spec"_a, arg}};
   term answer = co_await start_static_child(*spec);
   co_return answer;
 }
@@ -967,9 +969,8 @@ task<term> supervisor_server::start_static_child(child_spec spec) {
     co_return term{atoms::error, std::move(*e)};
   if (auto f = by_id_.find(spec.id); f != by_id_.end()) {
     if (f->second->running())
-      co_return term{atoms::error,
-                     term{atom{"already_started"}, f->second->pid_}};
-    co_return term{atoms::error, atom{"already_present"}};
+      co_return term{atoms::error, term{"already_started"_a, f->second->pid_}};
+    co_return term{atoms::error, "already_present"_a};
   }
   child c{std::move(spec)};
   start_outcome out = co_await start_reported(c);
@@ -1008,14 +1009,14 @@ task<term> supervisor_server::start_dynamic_child(term extra) {
 task<term> supervisor_server::terminate_child_call(term id) {
   if (simple_) {
     if (!id.is_pid())
-      co_return term{atoms::error, atom{"simple_one_for_one"}};
+      co_return term{atoms::error, "simple_one_for_one"_a};
     const pid p = id.as_pid();
     auto it = dynamics_.find(p);
     if (it == dynamics_.end()) {
       // OTP: a dead pid that is not a child is "found" as the template.
       if (!is_alive(p))
         co_return term{atoms::ok};
-      co_return term{atoms::error, atom{"not_found"}};
+      co_return term{atoms::error, "not_found"_a};
     }
     if (!it->second.restarting)
       co_await terminate_dynamic(p);
@@ -1024,7 +1025,7 @@ task<term> supervisor_server::terminate_child_call(term id) {
   }
   auto f = by_id_.find(id);
   if (f == by_id_.end())
-    co_return term{atoms::error, atom{"not_found"}};
+    co_return term{atoms::error, "not_found"_a};
   child_iter it = f->second;
   co_await do_terminate(*it);
   del_child(it);
@@ -1033,15 +1034,15 @@ task<term> supervisor_server::terminate_child_call(term id) {
 
 task<term> supervisor_server::restart_child_call(term id) {
   if (simple_)
-    co_return term{atoms::error, atom{"simple_one_for_one"}};
+    co_return term{atoms::error, "simple_one_for_one"_a};
   auto f = by_id_.find(id);
   if (f == by_id_.end())
-    co_return term{atoms::error, atom{"not_found"}};
+    co_return term{atoms::error, "not_found"_a};
   child_iter it = f->second;
   if (it->restarting)
-    co_return term{atoms::error, atom{"restarting"}};
+    co_return term{atoms::error, "restarting"_a};
   if (it->pid_)
-    co_return term{atoms::error, atom{"running"}};
+    co_return term{atoms::error, "running"_a};
   start_outcome out = co_await start_reported(*it);
   switch (out.what) {
   case start_outcome::kind::ok:
@@ -1059,14 +1060,14 @@ task<term> supervisor_server::restart_child_call(term id) {
 
 term supervisor_server::delete_child_call(const term& id) {
   if (simple_)
-    return term{atoms::error, atom{"simple_one_for_one"}};
+    return term{atoms::error, "simple_one_for_one"_a};
   auto f = by_id_.find(id);
   if (f == by_id_.end())
-    return term{atoms::error, atom{"not_found"}};
+    return term{atoms::error, "not_found"_a};
   if (f->second->restarting)
-    return term{atoms::error, atom{"restarting"}};
+    return term{atoms::error, "restarting"_a};
   if (f->second->pid_)
-    return term{atoms::error, atom{"running"}};
+    return term{atoms::error, "running"_a};
   erase_child(f->second);
   return atoms::ok;
 }
@@ -1085,7 +1086,7 @@ term supervisor_server::get_childspec_call(const term& id) const {
     found = &f->second->spec;
   }
   if (!found)
-    return term{atoms::error, atom{"not_found"}};
+    return term{atoms::error, "not_found"_a};
   return term{atoms::ok, term::any(child_spec{*found})};
 }
 
@@ -1096,13 +1097,13 @@ term supervisor_server::which_children_term() const {
     const term type = type_term(template_->type);
     for (const auto& [p, d] : dynamics_)
       rows.push_back(term{atoms::undefined,
-                          d.restarting ? term{atom{"restarting"}} : term{p},
-                          type, template_->modules});
+                          d.restarting ? term{"restarting"_a} : term{p}, type,
+                          template_->modules});
   } else {
     rows.reserve(children_.size());
     // OTP keeps its ids newest first: reverse start order.
     for (auto c = children_.rbegin(); c != children_.rend(); ++c) {
-      term p = c->restarting ? term{atom{"restarting"}}
+      term p = c->restarting ? term{"restarting"_a}
                : c->pid_     ? term{c->pid_}
                              : term{atoms::undefined};
       rows.push_back(term{c->spec.id, std::move(p), type_term(c->spec.type),
@@ -1191,7 +1192,7 @@ bool supervisor_server::is_alive(const pid& p) const {
 
 term supervisor_server::child_pid_term(const child& c) const {
   if (c.restarting)
-    return term{atom{"restarting"}, c.pid_ ? term{c.pid_} : atoms::undefined};
+    return term{"restarting"_a, c.pid_ ? term{c.pid_} : atoms::undefined};
   return c.pid_ ? term{c.pid_} : term{};
 }
 
@@ -1212,7 +1213,7 @@ void supervisor_server::report_dynamic(std::string_view context,
     return;
   const child_spec& t = *template_;
   const bool kept = t.restart != restart_type::temporary;
-  term pid_term = d.restarting ? term{atom{"restarting"}, p} : term{p};
+  term pid_term = d.restarting ? term{"restarting"_a, p} : term{p};
   report_text(context, reason,
               offender(t, pid_term, with_extra_args(t.mfargs, d.args, kept)));
 }
@@ -1253,7 +1254,7 @@ using server_process = gen_server::detail::server_process<supervisor_server>;
 /// `{local, Name}`, `{global, Name}` or `{via, Reg, Name}`.
 term report_name(const server_name& n) {
   term t = n.to_term();
-  return t.is_atom() ? term{atom{"local"}, t} : t;
+  return t.is_atom() ? term{"local"_a, t} : t;
 }
 
 /// `{Reason, {gen_server, call, [Sup, Request, infinity]}}`, the reason
@@ -1273,7 +1274,7 @@ task<expected<term, term>> sup_call(process& self, server_ref sup,
     auto* p = static_cast<otp::detail::process_base*>(target.block());
     if (p->is_alive() && dynamic_cast<server_process*>(p) == nullptr)
       co_return unexpected<term>(
-          call_failure(atom{"not_a_supervisor"}, sup, request));
+          call_failure("not_a_supervisor"_a, sup, request));
   }
   expected<term, term> r =
       co_await gen_server::try_call(self, sup, std::move(request), infinity);
@@ -1351,8 +1352,8 @@ child_spec child_spec::supervisor(term child_id, otp::supervisor::spec s,
   };
   child_spec c{std::move(child_id), std::move(start_with)};
   c.type = child_type::supervisor;
-  c.modules = term::list({atom{"supervisor"}});
-  c.mfargs = term{atom{"supervisor"}, atom{"start_link"}, term::list({})};
+  c.modules = term::list({"supervisor"_a});
+  c.mfargs = term{"supervisor"_a, "start_link"_a, term::list({})};
   return c;
 }
 
@@ -1360,7 +1361,7 @@ child_spec child_spec::supervisor(term child_id, otp::supervisor::spec s,
 
 task<expected<child_started, term>> start_child(process& self, server_ref sup,
                                                 child_spec child) {
-  term request{atom{"start_child"}, term::any(std::move(child))};
+  term request{"start_child"_a, term::any(std::move(child))};
   expected<term, term> r =
       co_await sup_call(self, std::move(sup), std::move(request));
   if (!r)
@@ -1370,7 +1371,7 @@ task<expected<child_started, term>> start_child(process& self, server_ref sup,
 
 task<expected<child_started, term>> start_child(process& self, server_ref sup,
                                                 term extra_args) {
-  term request{atom{"start_child"}, std::move(extra_args)};
+  term request{"start_child"_a, std::move(extra_args)};
   expected<term, term> r =
       co_await sup_call(self, std::move(sup), std::move(request));
   if (!r)
@@ -1380,7 +1381,7 @@ task<expected<child_started, term>> start_child(process& self, server_ref sup,
 
 task<expected<void, term>> terminate_child(process& self, server_ref sup,
                                            term id) {
-  term request{atom{"terminate_child"}, std::move(id)};
+  term request{"terminate_child"_a, std::move(id)};
   expected<term, term> r =
       co_await sup_call(self, std::move(sup), std::move(request));
   if (!r)
@@ -1390,7 +1391,7 @@ task<expected<void, term>> terminate_child(process& self, server_ref sup,
 
 task<expected<child_started, term>> restart_child(process& self, server_ref sup,
                                                   term id) {
-  term request{atom{"restart_child"}, std::move(id)};
+  term request{"restart_child"_a, std::move(id)};
   expected<term, term> r =
       co_await sup_call(self, std::move(sup), std::move(request));
   if (!r)
@@ -1400,7 +1401,7 @@ task<expected<child_started, term>> restart_child(process& self, server_ref sup,
 
 task<expected<void, term>> delete_child(process& self, server_ref sup,
                                         term id) {
-  term request{atom{"delete_child"}, std::move(id)};
+  term request{"delete_child"_a, std::move(id)};
   expected<term, term> r =
       co_await sup_call(self, std::move(sup), std::move(request));
   if (!r)
@@ -1410,7 +1411,7 @@ task<expected<void, term>> delete_child(process& self, server_ref sup,
 
 task<expected<child_spec, term>> get_childspec(process& self, server_ref sup,
                                                term id) {
-  term request{atom{"get_childspec"}, std::move(id)};
+  term request{"get_childspec"_a, std::move(id)};
   expected<term, term> r =
       co_await sup_call(self, std::move(sup), std::move(request));
   if (!r)
@@ -1425,7 +1426,7 @@ task<expected<child_spec, term>> get_childspec(process& self, server_ref sup,
 task<expected<std::vector<child_info>, term>> which_children(process& self,
                                                              server_ref sup) {
   expected<term, term> r =
-      co_await sup_call(self, std::move(sup), atom{"which_children"});
+      co_await sup_call(self, std::move(sup), "which_children"_a);
   if (!r)
     co_return unexpected<term>(std::move(r.error()));
   std::vector<child_info> rows;
@@ -1434,9 +1435,9 @@ task<expected<std::vector<child_info>, term>> which_children(process& self,
     info.id = row[0];
     if (row[1].is_pid())
       info.child = row[1].as_pid();
-    info.restarting = row[1].is_atom(atom{"restarting"});
-    info.type = row[2].is_atom(atom{"supervisor"}) ? child_type::supervisor
-                                                   : child_type::worker;
+    info.restarting = row[1].is_atom("restarting"_a);
+    info.type = row[2].is_atom("supervisor"_a) ? child_type::supervisor
+                                               : child_type::worker;
     info.modules = row[3];
     rows.push_back(std::move(info));
   }
@@ -1446,20 +1447,20 @@ task<expected<std::vector<child_info>, term>> which_children(process& self,
 task<expected<child_counts, term>> count_children(process& self,
                                                   server_ref sup) {
   expected<term, term> r =
-      co_await sup_call(self, std::move(sup), atom{"count_children"});
+      co_await sup_call(self, std::move(sup), "count_children"_a);
   if (!r)
     co_return unexpected<term>(std::move(r.error()));
   child_counts n;
   for (const term& item : r->as_list()) {
     const auto count = static_cast<std::size_t>(item[1].as_int());
     const atom key = item[0].as_atom();
-    if (key == atom{"specs"})
+    if (key == "specs"_a)
       n.specs = count;
-    else if (key == atom{"active"})
+    else if (key == "active"_a)
       n.active = count;
-    else if (key == atom{"supervisors"})
+    else if (key == "supervisors"_a)
       n.supervisors = count;
-    else if (key == atom{"workers"})
+    else if (key == "workers"_a)
       n.workers = count;
   }
   co_return n;
