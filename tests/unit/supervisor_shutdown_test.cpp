@@ -59,7 +59,8 @@ otp::task<> stubborn(otp::process& self) {
 
 /// Unlinks from everyone (its supervisor), then waits.
 otp::task<> naughty(otp::process& self, const otp::testkit* kit) {
-  for (const pid& p : kit->info(self.self())->links)
+  const std::vector<pid> links = kit->info(self.self())->links;
+  for (const pid& p : links)
     self.unlink(p);
   co_await self.receive(sigtest::nothing);
 }
