@@ -305,6 +305,28 @@ struct exit_of {
   }
 };
 
+/// Hashes a pid by its control block's address: no read of the block (for
+/// 100k children that is 100k cache misses per pass over a map). Local pids
+/// are equal exactly when their blocks are the same, and children are
+/// always local: a remote pid looked up is simply not found.
+struct child_pid_hash {
+  std::size_t operator()(const pid& p) const noexcept {
+    auto h =
+        static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(p.block()));
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    return static_cast<std::size_t>(h ^ (h >> 32));
+  }
+};
+
+/// Children's pids compared by block (no read of either block, unlike
+/// pid's `==`, which must consider pids of other nodes).
+struct child_pid_eq {
+  bool operator()(const pid& a, const pid& b) const noexcept {
+    return a.block() == b.block();
+  }
+};
+
 /// A simple_one_for_one child: its extra args (kept unless temporary),
 /// whether a restart failed and is being retried (the key is then the pid
 /// that ended), and its state while the supervisor stops them all.
@@ -315,7 +337,8 @@ struct dynamic_child {
   bool stopping = false; ///< monitored and told to stop; no DOWN yet
   bool exited = false;   ///< its EXIT came (before its DOWN, as always)
 };
-using dynamic_map = std::unordered_map<pid, dynamic_child>;
+using dynamic_map =
+    std::unordered_map<pid, dynamic_child, child_pid_hash, child_pid_eq>;
 
 /// What a simple_one_for_one shutdown waits for: the DOWN or the EXIT of a
 /// child it is stopping. (The supervisor holds no other monitor on its
@@ -437,8 +460,9 @@ private:
   bool simple_ = false;
   child_list children_;
   std::unordered_map<term, child_iter> by_id_;
-  std::unordered_map<pid, child_iter> by_pid_; ///< running children
-  std::optional<child_spec> template_;         ///< simple_one_for_one
+  /// Running children.
+  std::unordered_map<pid, child_iter, child_pid_hash, child_pid_eq> by_pid_;
+  std::optional<child_spec> template_; ///< simple_one_for_one
   dynamic_map dynamics_;
   std::size_t dynamic_restarts_ = 0;
   std::deque<std::int64_t> restarts_; ///< newest first, in seconds

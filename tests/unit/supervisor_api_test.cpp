@@ -7,7 +7,9 @@
 // Erlang/OTP 25 returns them (checked in erl).
 
 #include "otp/logger.hpp"
+#include "otp/scoped_mailbox.hpp"
 #include "otp/supervisor.hpp"
+#include "otp/sys.hpp"
 #include "sigtest.hpp"
 
 #include <functional>
@@ -342,6 +344,61 @@ TEST_F(SupervisorApi, ASupervisorDyingDuringTheCall) {
   ASSERT_TRUE(got.has_value());
   ASSERT_TRUE(got->is_tuple(2)) << to_string(*got);
   EXPECT_EQ((*got)[0], term{atoms::killed});
+}
+
+// -- other messages -----------------------------------------------------------
+
+// OTP: an unexpected message is logged and ignored; an unknown call has no
+// handle_call clause (function_clause): the supervisor stops.
+TEST_F(SupervisorApi, UnexpectedMessagesAndCalls) {
+  start(sv::spec{{}, child("a"_a)});
+  kit_.send(sup_, "hello"_a);
+  kit_.run_until_idle();
+  EXPECT_TRUE(kit_.is_alive(sup_));
+  EXPECT_EQ(logs_.count("Supervisor received unexpected message: hello"), 1u);
+  std::optional<term> state;
+  act([&](otp::process& self) -> otp::task<> {
+    state = co_await otp::sys::get_state(self, sup_);
+    auto r = co_await gs::try_call(self, sup_, "foo"_a);
+    (void)r;
+  });
+  ASSERT_TRUE(state && state->is_map());
+  EXPECT_EQ(*state->find(term{"strategy"_a}), term{"one_for_one"_a});
+  EXPECT_EQ(*state->find(term{"children"_a}), term{1});
+  EXPECT_EQ(kit_.exit_reason(sup_), (term{"bad_call"_a, "foo"_a}));
+}
+
+// OTP's progress report, at level info (filtered at the default notice).
+TEST_F(SupervisorApi, ProgressReportsAtLevelInfo) {
+  const otp::log_level saved = otp::logger::level();
+  otp::logger::set_level(otp::log_level::info);
+  start(sv::spec{{}, child("a"_a)});
+  otp::logger::set_level(saved);
+  std::size_t progress = 0;
+  for (const auto& e : logs_.events())
+    if (e.level == otp::log_level::info &&
+        e.text.find("    supervisor: {<") == 0 &&
+        e.text.find("    started: [{pid,<") != std::string::npos &&
+        e.text.find("{id,a}") != std::string::npos)
+      ++progress;
+  EXPECT_EQ(progress, 1u);
+}
+
+// From outside the runtime: `start` (not linked), then talk to it with
+// gen_server calls of OTP's requests.
+TEST(SupervisorApiRuntime, StartFromOutsideTheRuntime) {
+  sigtest::log_capture logs;
+  otp::runtime rt;
+  auto started = sv::start(rt, {"outside_sup"_a},
+                           sv::spec{{}, child("a"_a), child("b"_a)});
+  ASSERT_TRUE(started.has_value()) << to_string(started.to_term());
+  EXPECT_EQ(rt.whereis("outside_sup"_a), *started);
+  otp::scoped_mailbox me{rt};
+  auto kids = gs::call(me, "outside_sup"_a, "which_children"_a, 5s);
+  ASSERT_TRUE(kids.has_value());
+  EXPECT_EQ(kids->as_list().size(), 2u);
+  EXPECT_TRUE(gs::stop(me, "outside_sup"_a).has_value());
+  EXPECT_FALSE(rt.is_alive(*started));
 }
 
 } // namespace supervisor_api_test
