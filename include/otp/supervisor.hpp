@@ -16,20 +16,22 @@
 /// auto kids = co_await sup::which_children(self, "top"_a);
 /// ```
 ///
-/// | OTP                                  | otp++ |
-/// |--------------------------------------|---------------------------------|
-/// | `supervisor:start_link(Name, M, A)`  | `start_link(self, {name}, spec)` or
-/// `(.., init_function)` | | `#{strategy, intensity, period, auto_shutdown}` |
-/// `flags` | | `#{id, start, restart, shutdown, type, significant, modules}` |
-/// `child_spec` | | `{M, F, A}` returning `{ok, Pid}`, `{ok, Pid, Info}`,
-/// `ignore`, `{error, E}` | `start_function` returning
-/// `gen_server::start_result` | | `start_child/2` (a spec; extra args for
-/// simple_one_for_one) | `start_child(self, sup, spec)` / `(.., term
-/// extra_args)` | | `terminate_child`, `restart_child`, `delete_child`,
-/// `get_childspec` | same names | | `which_children`, `count_children`   |
-/// typed (`child_info`, `child_counts`), each with `to_term()` | |
-/// `check_childspecs(Specs, AutoShutdown)` | `check_childspecs(specs,
-/// auto_shutdown)` |
+/// How OTP's API maps to C++:
+/// - `supervisor:start_link(Name, Mod, Args)`: `start_link(self, {name},
+///   spec)`, or `start_link(self, {name}, init_function)` (Mod:init/1).
+/// - sup_flags `#{strategy, intensity, period, auto_shutdown}`: `flags`.
+/// - child_spec `#{id, start, restart, significant, shutdown, type,
+///   modules}`: `child_spec`; its start `{M, F, A}` is a `start_function`
+///   returning `gen_server::start_result` (`{ok, Pid}`, `{ok, Pid, Info}`
+///   through `result.info`, `ignore`, `{error, E}`).
+/// - `start_child(Sup, Spec)` / `start_child(Sup, ExtraArgs)`:
+///   `start_child(self, sup, child_spec)` / `start_child(self, sup, term)`.
+/// - `terminate_child`, `restart_child`, `delete_child`, `get_childspec`:
+///   the same names.
+/// - `which_children`, `count_children`: typed rows (`child_info`,
+///   `child_counts`), each with `to_term()` giving OTP's term.
+/// - `check_childspecs(Specs, AutoShutdown)`: `check_childspecs(specs,
+///   auto_shutdown)`.
 ///
 /// Results: each API call returns `otp::expected<T, term>`. The error is
 /// OTP's own error term (`already_present`, `{already_started, Pid}`,
@@ -39,7 +41,12 @@
 /// a dead or unknown supervisor, `{Reason, {gen_server, call, ...}}` when it
 /// dies during the call, and `{not_a_supervisor, {gen_server, call, ...}}`
 /// for a live local process that is not a supervisor (OTP would send it the
-/// request and crash it or wait for ever; otp++ never sends it).
+/// request and crash it or wait for ever; otp++ never sends it). Calls wait
+/// as long as the supervisor takes (OTP's `infinity`). Where otp++ differs:
+/// a `child_spec` given to a simple_one_for_one's `start_child` is
+/// `{error, simple_one_for_one}` (OTP crashes the supervisor), and an
+/// unknown call stops the supervisor with `{bad_call, Request}` (OTP:
+/// function_clause).
 ///
 /// Behaviour (Erlang/OTP 25's supervisor.erl, checked in erl):
 /// - start: the children start in order, each synchronously. `ignore`
@@ -131,8 +138,8 @@ inline constexpr auto_shutdown never = auto_shutdown::never;
 inline constexpr auto_shutdown any_significant = auto_shutdown::any_significant;
 inline constexpr auto_shutdown all_significant = auto_shutdown::all_significant;
 
-/// OTP's `sup_flags()`: `{"one_for_all"_a}` style construction, or
-/// `flags{one_for_all}.with_intensity(3, 10s)`.
+/// OTP's `sup_flags()`: `flags{one_for_all}`, `flags{one_for_one, 3, 10s}`
+/// or `flags{}.with_intensity(3, 10s).with_auto_shutdown(any_significant)`.
 class flags {
 public:
   flags() = default;
