@@ -74,7 +74,7 @@ term start_result::error() const {
 
 term start_result::to_term() const {
   if (auto* p = std::get_if<0>(&v_))
-    return term{atoms::ok, *p};
+    return info ? term{atoms::ok, *p, *info} : term{atoms::ok, *p};
   if (v_.index() == 1)
     return atom{"ignore"};
   return term{atoms::error, std::get<2>(v_)};
@@ -145,6 +145,8 @@ bool is_quiet_exit(const term& reason) noexcept {
 
 void report_terminating(const server_context& ctx, const term& last_message,
                         const term& state, const term& reason) noexcept {
+  if (!logger::enabled(log_level::error))
+    return; // its arguments would be formatted for nothing
   try {
     log_error(
         log_metadata{{"pid", to_string(ctx.self.self())}, {"domain", "otp"}},

@@ -56,7 +56,12 @@ std::size_t pid::hash() const noexcept {
   std::size_t h = (std::size_t{block_->serial()} << 32) ^ block_->id();
   if (!block_->is_local())
     h ^= std::size_t{block_->node().index()} * 0x9e3779b97f4a7c15ULL;
-  return h;
+  // Mixed, as ref::hash is: flat_table (links) probes linearly from the low
+  // bits, where consecutive ids would make one run as long as the table, so
+  // each erase (a supervisor's 100k children exiting) walked all of it.
+  h ^= h >> 29;
+  h *= 0xbf58476d1ce4e5b9ULL;
+  return h ^ (h >> 32);
 }
 
 std::string to_string(const pid& p) {

@@ -21,12 +21,12 @@
 -export([main/0, main/1]).
 %% gen_server and supervisor callbacks (both use init/1).
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2]).
-%% supervised worker
--export([start_worker/1]).
+%% supervised workers
+-export([start_worker/1, start_sofo_worker/0]).
 
 -define(WORKLOADS, [spawn_exit, idle_memory, ping_pong, send_throughput, skynet,
                     timers, call, cast, contention, idle_genserver,
-                    supervisor_restart, call_outside]).
+                    supervisor_restart, call_outside, sofo_start_shutdown]).
 
 %%%===================================================================
 %%% Entry point
@@ -62,6 +62,7 @@ default_n(contention) -> 200000;        % calls per client, 4 clients
 default_n(idle_genserver) -> 100000;
 default_n(supervisor_restart) -> 10000;
 default_n(call_outside) -> 1000000;
+default_n(sofo_start_shutdown) -> 100000;
 default_n(W) -> fail("unknown workload ~p", [W]).
 
 %% Runs one workload in a fresh process and waits for it.
@@ -208,7 +209,17 @@ workload(call_outside, N) ->
     call_n(Server, warmup_n(N)),
     Ns = time_ns(fun() -> call_n(Server, N) end),
     result(call_outside, Ns / N, "ns/call"),
-    gen_server:stop(Server).
+    gen_server:stop(Server);
+
+%% sofo_start_shutdown: a simple_one_for_one supervisor starts N children
+%% (gen_servers, temporary) with supervisor:start_child, one after the
+%% other, then is shut down (unlink, exit(Sup, shutdown)): it stops all N at
+%% once. The figure is the total time, the supervisor's start included.
+workload(sofo_start_shutdown, N) ->
+    process_flag(trap_exit, true),
+    sofo_cycle(warmup_n(N)),
+    Ns = time_ns(fun() -> sofo_cycle(N) end),
+    result(sofo_start_shutdown, Ns / 1.0e6, "ms").
 
 %%%===================================================================
 %%% Workload helpers
@@ -349,6 +360,20 @@ stop_supervisor(Sup) ->
     exit(Sup, shutdown),
     receive {'DOWN', Ref, process, Sup, _} -> ok end.
 
+sofo_cycle(N) ->
+    {ok, Sup} = supervisor:start_link(?MODULE, sofo),
+    sofo_start(Sup, N),
+    case supervisor:count_children(Sup) of
+        [{specs, 1}, {active, N} | _] -> ok;
+        Counts -> fail("sofo_start_shutdown: ~p, want ~p active", [Counts, N])
+    end,
+    stop_supervisor(Sup).
+
+sofo_start(_, 0) -> ok;
+sofo_start(Sup, I) ->
+    {ok, _} = supervisor:start_child(Sup, []),
+    sofo_start(Sup, I - 1).
+
 restart_cycles(Worker, 0) -> Worker;
 restart_cycles(Worker, I) ->
     gen_server:cast(Worker, crash),
@@ -367,7 +392,15 @@ init({supervisor, Parent, Cycles}) ->
     Flags = #{strategy => one_for_one, intensity => 2 * Cycles + 10, period => 3600},
     Child = #{id => worker, start => {?MODULE, start_worker, [Parent]},
               restart => permanent, shutdown => brutal_kill, type => worker},
+    {ok, {Flags, [Child]}};
+init(sofo) ->
+    Flags = #{strategy => simple_one_for_one},
+    Child = #{id => worker, start => {?MODULE, start_sofo_worker, []},
+              restart => temporary, shutdown => 5000, type => worker},
     {ok, {Flags, [Child]}}.
+
+start_sofo_worker() ->
+    gen_server:start_link(?MODULE, {server, 0}, []).
 
 start_worker(Parent) ->
     gen_server:start_link(?MODULE, {worker, Parent}, []).

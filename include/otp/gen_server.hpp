@@ -382,10 +382,17 @@ public:
   }
 };
 
-/// `{ok, Pid}`, `ignore` or `{error, Reason}`.
+/// `{ok, Pid}`, `{ok, Pid, Info}`, `ignore` or `{error, Reason}`.
 class start_result {
 public:
   static start_result ok(pid p) { return start_result{std::move(p)}; }
+  /// `{ok, Pid, Info}` (what a supervisor child's start function may
+  /// return; gen_server's own starts never set it).
+  static start_result ok(pid p, term info) {
+    start_result r{std::move(p)};
+    r.info = std::move(info);
+    return r;
+  }
   static start_result ignore() { return start_result{ignore_tag{}}; }
   static start_result failed(term reason) {
     return start_result{std::move(reason)};
@@ -399,8 +406,11 @@ public:
   [[nodiscard]] const pid& operator*() const { return value(); }
   /// The reason of `{error, Reason}` (`ignore` for ignored starts).
   [[nodiscard]] term error() const;
-  /// `{ok, Pid}`, `ignore` or `{error, Reason}`.
+  /// `{ok, Pid}` (`{ok, Pid, Info}` with `info`), `ignore` or
+  /// `{error, Reason}`.
   [[nodiscard]] term to_term() const;
+  /// The `Info` of `{ok, Pid, Info}`.
+  std::optional<term> info;
   /// start_monitor's monitor (set whatever the outcome, as in OTP: a failed
   /// start also sends its 'DOWN').
   ref monitor;
