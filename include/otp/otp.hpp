@@ -13,6 +13,7 @@
 #include "otp/runtime.hpp"
 #include "otp/scoped_mailbox.hpp"
 #include "otp/server_ref.hpp"
+#include "otp/supervisor.hpp"
 #include "otp/sys.hpp"
 #include "otp/task.hpp"
 #include "otp/term.hpp"
