@@ -7,6 +7,7 @@
 #include "otp/scoped_mailbox.hpp"
 #include "runtime_core.hpp"
 
+#include <cxxabi.h>
 #include <stdexcept>
 #include <typeinfo>
 
@@ -224,6 +225,32 @@ outcome to_outcome(cast_result& r) {
   if (auto* st = r.get_if<stop_result>())
     return {outcome::kind::stop, {}, std::move(st->reason), {}};
   return {outcome::kind::stop, {}, bad_return(atoms::undefined), {}};
+}
+
+term std_exception_reason(const std::exception& x) noexcept {
+  try {
+    const std::type_info* t = abi::__cxa_current_exception_type();
+    return term{atoms::exception,
+                atom{t ? otp::detail::type_name(*t) : std::string{"unknown"}},
+                std::string{x.what()}};
+  } catch (...) {
+    return atoms::exception; // out of memory building the reason
+  }
+}
+
+outcome thrown_result(reply_result& r, bool in_call) {
+  if (in_call)
+    return {outcome::kind::next, std::move(r.next), {}, std::move(r.reply)};
+  return {outcome::kind::stop, {}, bad_return(term{atoms::reply, r.reply}), {}};
+}
+
+outcome thrown_result(stop_reply_result& r, bool in_call) {
+  if (in_call)
+    return {outcome::kind::stop, {}, std::move(r.reason), std::move(r.reply)};
+  return {outcome::kind::stop,
+          {},
+          bad_return(term{atoms::stop, r.reason, r.reply}),
+          {}};
 }
 
 outcome thrown_outcome(std::exception_ptr e, bool in_call) {

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <cxxabi.h>
 #include <memory>
+#include <unordered_map>
 
 namespace otp::detail {
 
@@ -11,6 +12,17 @@ std::string demangle(const char* mangled) {
   std::unique_ptr<char, void (*)(void*)> out{
       abi::__cxa_demangle(mangled, nullptr, nullptr, &status), std::free};
   return status == 0 && out ? std::string{out.get()} : std::string{mangled};
+}
+
+std::string demangle_cached(const char* mangled) {
+  // Mangled names are static strings: their address is their identity.
+  // Per thread, so no lock: crash reasons and reports name the same few
+  // types again and again, and demangling costs microseconds.
+  thread_local std::unordered_map<const char*, std::string> cache;
+  auto it = cache.find(mangled);
+  if (it == cache.end())
+    it = cache.emplace(mangled, demangle(mangled)).first;
+  return it->second;
 }
 
 } // namespace otp::detail

@@ -123,6 +123,34 @@ struct outcome {
 /// wrong kind of result is a bad return value, as in OTP), anything else
 /// stops the server with the exception's reason.
 [[nodiscard]] outcome thrown_outcome(std::exception_ptr e, bool in_call);
+/// `{exception, 'Type', <<"what">>}` for the exception being handled.
+[[nodiscard]] term std_exception_reason(const std::exception& x) noexcept;
+[[nodiscard]] outcome thrown_result(reply_result& r, bool in_call);
+[[nodiscard]] outcome thrown_result(stop_reply_result& r, bool in_call);
+
+/// Runs a synchronous callback `f` (returning an outcome), turning what it
+/// throws into the outcome OTP gives, with no rethrow: a crash costs one
+/// throw, not three.
+template <class F>
+outcome guarded(bool in_call, F&& f) {
+  try {
+    return f();
+  } catch (noreply_result& r) {
+    return {outcome::kind::next, std::move(r.next), {}, {}};
+  } catch (stop_result& r) {
+    return {outcome::kind::stop, {}, std::move(r.reason), {}};
+  } catch (reply_result& r) {
+    return thrown_result(r, in_call);
+  } catch (stop_reply_result& r) {
+    return thrown_result(r, in_call);
+  } catch (const exit_exception& x) {
+    return {outcome::kind::stop, {}, x.reason, {}};
+  } catch (const std::exception& x) {
+    return {outcome::kind::stop, {}, std_exception_reason(x), {}};
+  } catch (...) {
+    return {outcome::kind::stop, {}, current_exception_reason(), {}};
+  }
+}
 [[nodiscard]] outcome to_outcome(call_result& r);
 [[nodiscard]] outcome to_outcome(cast_result& r);
 
@@ -358,14 +386,11 @@ private:
         set_body(call_async(std::move(msg)));
       } else {
         auto caller = *from::from_term(msg[1]);
-        outcome o;
         ++ctx_.callbacks;
-        try {
+        outcome o = guarded(true, [&] {
           call_result r = server_->handle_call(msg[2], caller);
-          o = to_outcome(r);
-        } catch (...) {
-          o = thrown_outcome(std::current_exception(), true);
-        }
+          return to_outcome(r);
+        });
         finish(o, msg, &caller);
       }
       return;
@@ -402,13 +427,8 @@ private:
       set_body(other_async(which, arg, last));
       return;
     }
-    outcome o;
     ++ctx_.callbacks;
-    try {
-      o = invoke_sync(which, arg);
-    } catch (...) {
-      o = thrown_outcome(std::current_exception(), false);
-    }
+    outcome o = guarded(false, [&] { return invoke_sync(which, arg); });
     finish(o, last, nullptr);
   }
 

@@ -8,9 +8,11 @@ namespace otp::detail {
 
 /// The demangled form of a mangled name (the name itself if that fails).
 [[nodiscard]] std::string demangle(const char* mangled);
+/// `demangle`, remembered per thread.
+[[nodiscard]] std::string demangle_cached(const char* mangled);
 /// The demangled name of `t`.
 [[nodiscard]] inline std::string type_name(const std::type_info& t) {
-  return demangle(t.name());
+  return demangle_cached(t.name());
 }
 
 } // namespace otp::detail
