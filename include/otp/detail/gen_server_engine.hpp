@@ -395,7 +395,7 @@ private:
       }
       return;
     case message_kind::cast: {
-      term payload = msg[1];
+      const term& payload = msg[1];
       dispatch_other(callback::cast, payload, msg);
       return;
     }
