@@ -87,3 +87,26 @@ TEST(GenServerBasic, CallFromOutsideTheRuntime) {
 }
 
 } // namespace gen_server_basic_test
+
+namespace gen_server_basic_test {
+
+// Typed results: a wrong combination does not compile. These are the
+// conversions a callback's `return` would need.
+static_assert(std::is_convertible_v<gs::reply_result, gs::call_result>);
+static_assert(std::is_convertible_v<gs::stop_reply_result, gs::call_result>);
+static_assert(!std::is_convertible_v<gs::reply_result, gs::cast_result>,
+              "a reply from handle_cast must not compile");
+static_assert(!std::is_convertible_v<gs::stop_reply_result, gs::cast_result>,
+              "stop with a reply from handle_cast must not compile");
+static_assert(!std::is_convertible_v<gs::reply_result, gs::init_result>);
+static_assert(!std::is_convertible_v<gs::noreply_result, gs::init_result>);
+static_assert(!std::is_convertible_v<gs::ok_result, gs::call_result>);
+static_assert(!std::is_convertible_v<gs::ignore_result, gs::cast_result>);
+static_assert(std::is_convertible_v<gs::init_error_result, gs::init_result>);
+// Option and name types are not aggregates (g++ 12 destroys aggregate
+// temporaries in co_await expressions twice).
+static_assert(!std::is_aggregate_v<gs::start_options>);
+static_assert(!std::is_aggregate_v<otp::global_name>);
+static_assert(!std::is_aggregate_v<otp::via>);
+
+} // namespace gen_server_basic_test
