@@ -13,6 +13,8 @@
 #include <gtest/gtest.h>
 #include <memory>
 #include <otp/scoped_mailbox.hpp>
+#include <random>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -73,27 +75,34 @@ private:
     std::string input;
   };
 
+  /// A fresh server (port 0) takes a free port below the kernel's
+  /// ephemeral range (32768 up), so no client socket can ever hold it as
+  /// its own local port; with SO_REUSEADDR a restarted server binds it
+  /// again at once. No waiting, no retry on a timer.
   void listen(std::uint16_t port) {
-    const asio::ip::tcp::endpoint at{asio::ip::address_v4::loopback(), port};
-    // Binding again to a port a moment after the last server left it can
-    // meet a client's socket briefly holding it (a self-connect it then
-    // drops): retry, bounded.
-    const auto deadline = std::chrono::steady_clock::now() + guard;
-    for (;;) {
+    // From a random point, so test programs running side by side do not
+    // all reach for the same port.
+    constexpr unsigned first = 20000, span = 12000;
+    const unsigned start = std::random_device{}() % span;
+    for (unsigned i = 0; i < (port ? 1 : span); ++i) {
+      const auto p =
+          static_cast<std::uint16_t>(port ? port : first + (start + i) % span);
+      const asio::ip::tcp::endpoint at{asio::ip::address_v4::loopback(), p};
       asio::error_code ec;
       acceptor_.open(at.protocol(), ec);
       acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
       acceptor_.bind(at, ec);
       if (!ec)
         acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-      if (!ec)
-        break;
+      if (!ec) {
+        port_ = p;
+        return;
+      }
       acceptor_.close(ec);
-      if (std::chrono::steady_clock::now() > deadline)
-        throw asio::system_error{ec};
-      std::this_thread::sleep_for(10ms);
+      if (port)
+        throw asio::system_error{ec}; // the port asked for is not free
     }
-    port_ = acceptor_.local_endpoint().port();
+    throw std::runtime_error("line_server: no free port in 20000-31999");
   }
 
   void accept() {
