@@ -1325,6 +1325,61 @@ expected<void, term> done_from(const term& answer) {
   return unexpected<term>(answer.is_tuple(2) ? answer[1] : answer);
 }
 
+/// `{ok, Spec}` / `{error, R}`.
+expected<child_spec, term> childspec_from(const term& answer) {
+  if (answer.is_tuple(2) && answer[0].is_atom(atoms::ok))
+    if (const child_spec* c = answer[1].try_get<child_spec>())
+      return *c;
+  return unexpected<term>(answer.is_tuple(2) ? answer[1] : answer);
+}
+
+/// `[{Id, Child, Type, Modules}]`.
+expected<std::vector<child_info>, term> children_from(const term& answer) {
+  std::vector<child_info> rows;
+  for (const term& row : answer.as_list()) {
+    child_info info;
+    info.id = row[0];
+    if (row[1].is_pid())
+      info.child = row[1].as_pid();
+    info.restarting = row[1].is_atom("restarting"_a);
+    info.type = row[2].is_atom("supervisor"_a) ? child_type::supervisor
+                                               : child_type::worker;
+    info.modules = row[3];
+    rows.push_back(std::move(info));
+  }
+  return rows;
+}
+
+/// `[{specs, N}, {active, N}, {supervisors, N}, {workers, N}]`.
+expected<child_counts, term> counts_from(const term& answer) {
+  child_counts n;
+  for (const term& item : answer.as_list()) {
+    const auto count = static_cast<std::size_t>(item[1].as_int());
+    const atom key = item[0].as_atom();
+    if (key == "specs"_a)
+      n.specs = count;
+    else if (key == "active"_a)
+      n.active = count;
+    else if (key == "supervisors"_a)
+      n.supervisors = count;
+    else if (key == "workers"_a)
+      n.workers = count;
+  }
+  return n;
+}
+
+/// A supervisor call whose answer `read` turns into the API's result. (A
+/// function pointer, not a lambda: no closure type in the coroutine frame.)
+template <class T>
+task<expected<T, term>> sup_request(process& self, server_ref sup, term request,
+                                    expected<T, term> (*read)(const term&)) {
+  expected<term, term> r =
+      co_await sup_call(self, std::move(sup), std::move(request));
+  if (!r)
+    co_return unexpected<term>(std::move(r.error()));
+  co_return read(*r);
+}
+
 } // namespace sup_impl
 
 using namespace sup_impl;
@@ -1385,109 +1440,52 @@ child_spec child_spec::supervisor(term child_id, otp::supervisor::spec s,
 
 task<expected<child_started, term>> start_child(process& self, server_ref sup,
                                                 child_spec child) {
-  term request{"start_child"_a, term::any(std::move(child))};
-  expected<term, term> r =
-      co_await sup_call(self, std::move(sup), std::move(request));
-  if (!r)
-    co_return unexpected<term>(std::move(r.error()));
-  co_return started_from(*r);
+  return sup_request(self, std::move(sup),
+                     term{"start_child"_a, term::any(std::move(child))},
+                     &started_from);
 }
 
 task<expected<child_started, term>> start_child(process& self, server_ref sup,
                                                 term extra_args) {
-  term request{"start_child"_a, std::move(extra_args)};
-  expected<term, term> r =
-      co_await sup_call(self, std::move(sup), std::move(request));
-  if (!r)
-    co_return unexpected<term>(std::move(r.error()));
-  co_return started_from(*r);
+  return sup_request(self, std::move(sup),
+                     term{"start_child"_a, std::move(extra_args)},
+                     &started_from);
 }
 
 task<expected<void, term>> terminate_child(process& self, server_ref sup,
                                            term id) {
-  term request{"terminate_child"_a, std::move(id)};
-  expected<term, term> r =
-      co_await sup_call(self, std::move(sup), std::move(request));
-  if (!r)
-    co_return unexpected<term>(std::move(r.error()));
-  co_return done_from(*r);
+  return sup_request(self, std::move(sup),
+                     term{"terminate_child"_a, std::move(id)}, &done_from);
 }
 
 task<expected<child_started, term>> restart_child(process& self, server_ref sup,
                                                   term id) {
-  term request{"restart_child"_a, std::move(id)};
-  expected<term, term> r =
-      co_await sup_call(self, std::move(sup), std::move(request));
-  if (!r)
-    co_return unexpected<term>(std::move(r.error()));
-  co_return started_from(*r);
+  return sup_request(self, std::move(sup),
+                     term{"restart_child"_a, std::move(id)}, &started_from);
 }
 
 task<expected<void, term>> delete_child(process& self, server_ref sup,
                                         term id) {
-  term request{"delete_child"_a, std::move(id)};
-  expected<term, term> r =
-      co_await sup_call(self, std::move(sup), std::move(request));
-  if (!r)
-    co_return unexpected<term>(std::move(r.error()));
-  co_return done_from(*r);
+  return sup_request(self, std::move(sup),
+                     term{"delete_child"_a, std::move(id)}, &done_from);
 }
 
 task<expected<child_spec, term>> get_childspec(process& self, server_ref sup,
                                                term id) {
-  term request{"get_childspec"_a, std::move(id)};
-  expected<term, term> r =
-      co_await sup_call(self, std::move(sup), std::move(request));
-  if (!r)
-    co_return unexpected<term>(std::move(r.error()));
-  const term& answer = *r;
-  if (answer.is_tuple(2) && answer[0].is_atom(atoms::ok))
-    if (const child_spec* c = answer[1].try_get<child_spec>())
-      co_return *c;
-  co_return unexpected<term>(answer.is_tuple(2) ? answer[1] : answer);
+  return sup_request(self, std::move(sup),
+                     term{"get_childspec"_a, std::move(id)}, &childspec_from);
 }
 
 task<expected<std::vector<child_info>, term>> which_children(process& self,
                                                              server_ref sup) {
-  expected<term, term> r =
-      co_await sup_call(self, std::move(sup), "which_children"_a);
-  if (!r)
-    co_return unexpected<term>(std::move(r.error()));
-  std::vector<child_info> rows;
-  for (const term& row : r->as_list()) {
-    child_info info;
-    info.id = row[0];
-    if (row[1].is_pid())
-      info.child = row[1].as_pid();
-    info.restarting = row[1].is_atom("restarting"_a);
-    info.type = row[2].is_atom("supervisor"_a) ? child_type::supervisor
-                                               : child_type::worker;
-    info.modules = row[3];
-    rows.push_back(std::move(info));
-  }
-  co_return rows;
+  return sup_request(self, std::move(sup), term{"which_children"_a},
+                     &children_from);
 }
 
 task<expected<child_counts, term>> count_children(process& self,
                                                   server_ref sup) {
-  expected<term, term> r =
-      co_await sup_call(self, std::move(sup), "count_children"_a);
-  if (!r)
-    co_return unexpected<term>(std::move(r.error()));
-  child_counts n;
-  for (const term& item : r->as_list()) {
-    const auto count = static_cast<std::size_t>(item[1].as_int());
-    const atom key = item[0].as_atom();
-    if (key == "specs"_a)
-      n.specs = count;
-    else if (key == "active"_a)
-      n.active = count;
-    else if (key == "supervisors"_a)
-      n.supervisors = count;
-    else if (key == "workers"_a)
-      n.workers = count;
-  }
-  co_return n;
+  return sup_request(self, std::move(sup), term{"count_children"_a},
+                     &counts_from);
 }
 
 } // namespace otp::supervisor
