@@ -122,35 +122,19 @@ term noproc_call(atom name, term request) {
                                   term::list({name, std::move(request)})}};
 }
 
-/// Captures the log for the test and restores the handlers afterwards.
+/// Captures the log for the test (the default handler comes back after).
 class GenServerExit : public ::testing::Test {
 protected:
-  void SetUp() override {
-    saved_ids_ = otp::logger::handler_ids();
-    for (const std::string& id : saved_ids_)
-      otp::logger::remove_handler(id);
-    ASSERT_TRUE(otp::logger::add_handler("capture", capture_));
-  }
-  void TearDown() override {
-    otp::logger::remove_handler("capture");
-    for (const std::string& id : saved_ids_)
-      if (id == "default")
-        (void)otp::logger::add_handler(id,
-                                       std::make_shared<otp::stderr_handler>());
-  }
-
   /// The texts of the error events (crash reports).
   [[nodiscard]] std::vector<std::string> errors() const {
     std::vector<std::string> out;
-    for (const otp::log_event& e : capture_->events())
+    for (const otp::log_event& e : logs_.events())
       if (e.level <= otp::log_level::error)
         out.push_back(e.text);
     return out;
   }
 
-  std::shared_ptr<otp::capture_handler> capture_ =
-      std::make_shared<otp::capture_handler>();
-  std::vector<std::string> saved_ids_;
+  sigtest::log_capture logs_;
 };
 
 /// Waits 1 ms of virtual time: what happened before has run its course
@@ -190,7 +174,7 @@ void run_stop(otp::testkit& kit, stop_run& run, bool trap, term reason) {
 TEST_F(GenServerExit, StopNormalRunsTerminateWithoutReportTrappingOrNot) {
   for (bool trap : {false, true}) {
     SCOPED_TRACE(trap ? "trapping" : "not trapping");
-    capture_->clear();
+    logs_.clear();
     otp::testkit kit;
     stop_run run;
     run_stop(kit, run, trap, "normal"_a);
@@ -204,7 +188,7 @@ TEST_F(GenServerExit, StopNormalRunsTerminateWithoutReportTrappingOrNot) {
 TEST_F(GenServerExit, StopElseRunsTerminateAndLogsTheCrashTrappingOrNot) {
   for (bool trap : {false, true}) {
     SCOPED_TRACE(trap ? "trapping" : "not trapping");
-    capture_->clear();
+    logs_.clear();
     otp::testkit kit;
     stop_run run;
     run_stop(kit, run, trap, "else"_a);
@@ -226,7 +210,7 @@ TEST_F(GenServerExit, StopElseRunsTerminateAndLogsTheCrashTrappingOrNot) {
 TEST_F(GenServerExit, StopShutdownRunsTerminateWithoutReport) {
   for (const term& reason : {term{"shutdown"_a}, term{"shutdown"_a, "why"_a}}) {
     SCOPED_TRACE(to_string(reason));
-    capture_->clear();
+    logs_.clear();
     otp::testkit kit;
     stop_run run;
     run_stop(kit, run, false, reason);

@@ -173,39 +173,23 @@ const char* mode_name(gs::link_mode m) {
 constexpr gs::link_mode all_modes[] = {gs::link_mode::none, gs::link_mode::link,
                                        gs::link_mode::monitor};
 
-/// Captures the log for the test and restores the handlers afterwards.
+/// Captures the log for the test (the default handler comes back after).
 class GenServerStart : public ::testing::Test {
 protected:
-  void SetUp() override {
-    saved_ids_ = otp::logger::handler_ids();
-    for (const std::string& id : saved_ids_)
-      otp::logger::remove_handler(id);
-    ASSERT_TRUE(otp::logger::add_handler("capture", capture_));
-  }
-  void TearDown() override {
-    otp::logger::remove_handler("capture");
-    for (const std::string& id : saved_ids_)
-      if (id == "default")
-        (void)otp::logger::add_handler(id,
-                                       std::make_shared<otp::stderr_handler>());
-  }
-
   [[nodiscard]] std::size_t errors() const {
     std::size_t n = 0;
-    for (const otp::log_event& e : capture_->events())
+    for (const otp::log_event& e : logs_.events())
       n += e.level <= otp::log_level::error;
     return n;
   }
   [[nodiscard]] bool logged(const std::string& part) const {
-    for (const otp::log_event& e : capture_->events())
+    for (const otp::log_event& e : logs_.events())
       if (e.text.find(part) != std::string::npos)
         return true;
     return false;
   }
 
-  std::shared_ptr<otp::capture_handler> capture_ =
-      std::make_shared<otp::capture_handler>();
-  std::vector<std::string> saved_ids_;
+  sigtest::log_capture logs_;
 };
 
 // -- synchronous start --------------------------------------------------------

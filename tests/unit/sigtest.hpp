@@ -134,6 +134,7 @@ public:
   [[nodiscard]] std::vector<otp::log_event> events() const {
     return handler_->events();
   }
+  void clear() { handler_->clear(); }
   /// How many events' text contains `text`.
   [[nodiscard]] std::size_t count(std::string_view text) const {
     std::size_t n = 0;
