@@ -540,6 +540,23 @@ void supervisor_restart(long n) {
   report("supervisor_restart", figures[1].as_double(), "us/cycle");
 }
 
+// -- supervisor_restart_logged
+// --------------------------------------------------
+// supervisor_restart with the default logging: the stderr handler at level
+// notice, so every cycle writes the server's crash report and the
+// supervisor's child_terminated report in full (synchronously: the writes
+// are inside the timing). scripts/bench sends stderr to a file and counts
+// the reports, to show none was dropped.
+
+void supervisor_restart_logged(long n) {
+  otp::logger::set_level(otp::log_level::notice);
+  otp::runtime rt{{.workers = workers_option()}};
+  otp::scoped_mailbox me{rt};
+  rt.spawn(supervisor_restart_driver, n, me.self());
+  term figures = wait_for(me);
+  report("supervisor_restart_logged", figures[1].as_double(), "us/cycle");
+}
+
 // -- sofo_start_shutdown
 // --------------------------------------------------------
 // A simple_one_for_one supervisor starts N children (bench_server
@@ -614,6 +631,8 @@ int main(int argc, char** argv) {
       {"idle_genserver", {idle_genserver, 100'000, warm_up::none}},
       {"call_outside", {call_outside, 1'000'000, warm_up::own}},
       {"supervisor_restart", {supervisor_restart, 10'000, warm_up::own}},
+      {"supervisor_restart_logged",
+       {supervisor_restart_logged, 10'000, warm_up::own}},
       {"sofo_start_shutdown", {sofo_start_shutdown, 100'000, warm_up::own}},
   };
   std::string which = argc > 1 ? argv[1] : "all";

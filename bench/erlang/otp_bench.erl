@@ -26,7 +26,8 @@
 
 -define(WORKLOADS, [spawn_exit, idle_memory, ping_pong, send_throughput, skynet,
                     timers, call, cast, contention, idle_genserver,
-                    supervisor_restart, call_outside, sofo_start_shutdown]).
+                    supervisor_restart, supervisor_restart_logged,
+                    call_outside, sofo_start_shutdown]).
 
 %%%===================================================================
 %%% Entry point
@@ -61,6 +62,7 @@ default_n(cast) -> 1000000;
 default_n(contention) -> 200000;        % calls per client, 4 clients
 default_n(idle_genserver) -> 100000;
 default_n(supervisor_restart) -> 10000;
+default_n(supervisor_restart_logged) -> 10000;
 default_n(call_outside) -> 1000000;
 default_n(sofo_start_shutdown) -> 100000;
 default_n(W) -> fail("unknown workload ~p", [W]).
@@ -198,6 +200,23 @@ workload(supervisor_restart, N) ->
     {_, NsRest} = time_ns_result(fun() -> restart_cycles(Last, N - Head) end),
     result(supervisor_restart_first100, NsHead / Head / 1000, "us/cycle"),
     result(supervisor_restart, (NsHead + NsRest) / N / 1000, "us/cycle"),
+    stop_supervisor(Sup);
+
+%% supervisor_restart_logged: the same with the default logger (level
+%% notice, the standard_io handler): each cycle logs the server's crash
+%% report, the proc_lib crash report and the supervisor's child_terminated
+%% report. The handler formats and writes asynchronously and, past its
+%% overload limits, drops reports (scripts/bench counts what was written).
+workload(supervisor_restart_logged, N) ->
+    process_flag(trap_exit, true),
+    {WarmSup, WarmWorker} = start_supervisor(10),
+    restart_cycles(WarmWorker, 10),
+    stop_supervisor(WarmSup),
+    logger:set_primary_config(level, notice),
+    {Sup, First} = start_supervisor(N),
+    {_, Ns} = time_ns_result(fun() -> restart_cycles(First, N) end),
+    logger:set_primary_config(level, none),
+    result(supervisor_restart_logged, Ns / N / 1000, "us/cycle"),
     stop_supervisor(Sup);
 
 %% call_outside: otp++ calls from a thread outside its runtime, which blocks
