@@ -67,8 +67,8 @@ struct io_thread::impl {
   std::shared_ptr<asio::io_context> io = std::make_shared<asio::io_context>();
   asio::executor_work_guard<asio::io_context::executor_type> work =
       asio::make_work_guard(*io);
-  // What is open, to close at the end: states can be owned elsewhere
-  // (messages, handles), hence weak. Io thread only.
+  // What is open (lingering included), to close at the end: states can
+  // be owned elsewhere (messages, handles), hence weak. Io thread only.
   std::unordered_map<acceptor_state*, std::weak_ptr<acceptor_state>> acceptors;
   std::unordered_map<connection_state*, std::weak_ptr<connection_state>>
       connections;
@@ -180,11 +180,10 @@ struct io_thread::impl {
     if (c->closed)
       return;
     c->closed = true;
-    connections.erase(c.get());
     asio::error_code ignored;
     c->socket.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
     c->linger.expires_after(std::chrono::seconds{1});
-    c->linger.async_wait([c](const asio::error_code&) { finish(*c); });
+    c->linger.async_wait([this, c](const asio::error_code&) { finish(*c); });
     if (!c->reading)
       drain(c);
   }
@@ -207,10 +206,11 @@ struct io_thread::impl {
       drain(c);
   }
 
-  static void finish(connection_state& c) {
+  void finish(connection_state& c) {
     if (c.finished)
       return;
     c.finished = true;
+    connections.erase(&c);
     asio::error_code ignored;
     c.linger.cancel();
     c.socket.close(ignored);
@@ -223,7 +223,7 @@ struct io_thread::impl {
       if (auto a = weak.lock())
         close_acceptor(*a);
     acceptors.clear();
-    auto open = std::move(connections);
+    auto open = std::exchange(connections, {});
     for (auto& [raw, weak] : open)
       if (auto c = weak.lock()) {
         close_connection(c);
