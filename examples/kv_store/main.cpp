@@ -120,51 +120,42 @@ int serve(const arguments& args) {
   return 0;
 }
 
+using count = unsigned long long;
+
 void print(const kv::demo_report& r, const arguments& args) {
   const auto& l = r.load;
   const auto& f = r.faults;
   const auto& s = r.restarts;
-  std::printf("  requests served       %llu in %.1f s (%.0f/s)\n",
-              static_cast<unsigned long long>(l.requests), r.seconds,
+  std::printf("  requests served:     %llu in %.1f s (%.0f/s)\n",
+              count{l.requests}, r.seconds,
               r.seconds > 0 ? static_cast<double>(l.requests) / r.seconds : 0);
-  std::printf("  crashes injected      owner %llu (%llu killed, %llu "
+  std::printf("  crashes injected:    table owner %llu (%llu killed, %llu "
               "exceptions), workers %llu (%llu killed, %llu exceptions)\n",
-              static_cast<unsigned long long>(f.owner()),
-              static_cast<unsigned long long>(f.owner_kills),
-              static_cast<unsigned long long>(f.owner_exceptions),
-              static_cast<unsigned long long>(f.workers()),
-              static_cast<unsigned long long>(f.worker_kills),
-              static_cast<unsigned long long>(f.worker_exceptions));
-  std::printf("  restarts reported     kv_sup restarted the table owner %llu "
-              "times, kv_worker_sup restarted workers %llu times",
-              static_cast<unsigned long long>(s.owner_restarts),
-              static_cast<unsigned long long>(s.worker_restarts));
+              count{f.owner()}, count{f.owner_kills}, count{f.owner_exceptions},
+              count{f.workers()}, count{f.worker_kills},
+              count{f.worker_exceptions});
+  std::printf("  restarts reported:   table owner %llu (by kv_sup), workers "
+              "%llu (by kv_worker_sup)",
+              count{s.owner_restarts}, count{s.worker_restarts});
   if (s.other_restarts || s.start_errors)
-    std::printf(" (and %llu other restarts, %llu failed starts retried)",
-                static_cast<unsigned long long>(s.other_restarts),
-                static_cast<unsigned long long>(s.start_errors));
-  std::printf("\n  supervisors gave up   %llu times\n",
-              static_cast<unsigned long long>(s.gave_up));
-  std::printf("  clients retried       %llu reconnects, %llu requests after a "
+    std::printf(", other %llu, failed starts retried %llu",
+                count{s.other_restarts}, count{s.start_errors});
+  std::printf("; supervisors gave up: %llu\n", count{s.gave_up});
+  std::printf("  clients retried:     %llu reconnects, %llu requests after a "
               "dropped connection, %llu after ERROR unavailable\n",
-              static_cast<unsigned long long>(l.reconnects),
-              static_cast<unsigned long long>(l.dropped),
-              static_cast<unsigned long long>(l.unavailable));
-  std::printf("  reads checked         %llu during the load, stale: %llu\n",
-              static_cast<unsigned long long>(l.reads_checked),
-              static_cast<unsigned long long>(l.stale_reads));
-  std::printf("  acknowledged writes   %llu (last one of each of %llu keys "
-              "read back), lost: %llu\n",
-              static_cast<unsigned long long>(l.acked_writes),
-              static_cast<unsigned long long>(r.verify.keys_checked),
-              static_cast<unsigned long long>(r.verify.lost));
+              count{l.reconnects}, count{l.dropped}, count{l.unavailable});
+  std::printf("  reads checked:       %llu during the load, stale: %llu\n",
+              count{l.reads_checked}, count{l.stale_reads});
+  std::printf("  acknowledged writes: %llu, lost: %llu (the last write to each "
+              "of %llu keys read back)\n",
+              count{l.acked_writes}, count{r.verify.lost},
+              count{r.verify.keys_checked});
   for (const auto& e : r.verify.examples)
     std::printf("    lost: %s\n", e.c_str());
   if (!r.verify.complete)
     std::printf("  not every key could be read back\n");
   if (l.gave_up)
-    std::printf("  %llu clients gave up on a request\n",
-                static_cast<unsigned long long>(l.gave_up));
+    std::printf("  %llu clients gave up on a request\n", count{l.gave_up});
   if (!args.verbose)
     std::printf("  (--verbose prints the supervisor and crash reports)\n");
 }
