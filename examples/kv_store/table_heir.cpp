@@ -7,10 +7,6 @@ namespace kv {
 using namespace otp::literals;
 using otp::term;
 
-table_heir::init_result table_heir::init() {
-  return ok();
-}
-
 table_heir::call_result table_heir::handle_call(const term& request,
                                                 const from& caller) {
   if (request != term{"claim"_a})

@@ -35,7 +35,6 @@ namespace kv {
 
 class table_heir : public otp::gen_server::server<table_heir> {
 public:
-  init_result init();
   call_result handle_call(const otp::term& request, const from& caller);
   info_result handle_info(const otp::term& msg);
   [[nodiscard]] otp::term state() const override;
