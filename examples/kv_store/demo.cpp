@@ -2,6 +2,7 @@
 
 #include "service.hpp"
 
+#include <fmt/format.h>
 #include <otp/runtime.hpp>
 #include <otp/scoped_mailbox.hpp>
 #include <thread>
@@ -16,7 +17,7 @@ demo_report run_demo(otp::runtime& rt, const demo_options& options,
   cfg.workers = options.workers;
   auto svc = start_service(rt, cfg);
   if (!svc) {
-    report.error = "the service did not start: " + to_string(svc.error());
+    report.error = fmt::format("the service did not start: {}", svc.error());
     return report;
   }
   report.port = svc->port;

@@ -4,6 +4,7 @@
 #include "protocol.hpp"
 
 #include <algorithm>
+#include <fmt/format.h>
 #include <optional>
 #include <random>
 #include <utility>
@@ -29,7 +30,7 @@ private:
 };
 
 std::string key_name(std::size_t client, std::size_t key) {
-  return "c" + std::to_string(client) + "-k" + std::to_string(key);
+  return fmt::format("c{}-k{}", client, key);
 }
 
 std::string expected_get(const std::optional<std::string>& v) {
@@ -107,9 +108,9 @@ public:
     for (std::size_t k = 0; k < model_.size(); ++k) {
       const std::string key = load_detail::key_name(index_, k);
       bool connected_before = false;
-      auto reply = load_detail::send_until_answered(reader, "GET " + key,
-                                                    options_.give_up_after,
-                                                    nullptr, connected_before);
+      auto reply = load_detail::send_until_answered(
+          reader, fmt::format("GET {}", key), options_.give_up_after, nullptr,
+          connected_before);
       if (!reply) {
         result.complete = false;
         return;
@@ -119,8 +120,8 @@ public:
       if (*reply != want) {
         ++result.lost;
         if (result.examples.size() < 5)
-          result.examples.push_back(key + ": expected '" + want + "', got '" +
-                                    *reply + "'");
+          result.examples.push_back(
+              fmt::format("{}: expected '{}', got '{}'", key, want, *reply));
       }
     }
   }
@@ -135,9 +136,8 @@ private:
     const std::string key = load_detail::key_name(index_, k);
     const int dice = std::uniform_int_distribution<int>{0, 9}(rng_);
     if (dice < 5) {
-      std::string value =
-          "v" + std::to_string(index_) + "-" + std::to_string(++writes_);
-      auto reply = perform("PUT " + key + " " + value);
+      std::string value = fmt::format("v{}-{}", index_, ++writes_);
+      auto reply = perform(fmt::format("PUT {} {}", key, value));
       if (!reply)
         return false;
       if (*reply == protocol::ok) {
@@ -147,14 +147,14 @@ private:
         ++stats_.unexpected_replies;
       }
     } else if (dice < 8) {
-      auto reply = perform("GET " + key);
+      auto reply = perform(fmt::format("GET {}", key));
       if (!reply)
         return false;
       ++stats_.reads_checked;
       if (*reply != load_detail::expected_get(model_[k]))
         ++stats_.stale_reads;
     } else {
-      auto reply = perform("DEL " + key);
+      auto reply = perform(fmt::format("DEL {}", key));
       if (!reply)
         return false;
       if (*reply == protocol::ok) {

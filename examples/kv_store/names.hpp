@@ -3,8 +3,8 @@
 /// runs at most one KV service.
 
 #include <cstddef>
+#include <fmt/format.h>
 #include <otp/atom.hpp>
-#include <string>
 
 namespace kv::names {
 
@@ -38,7 +38,7 @@ inline otp::atom listener() {
 /// Request worker `index` of the pool: `kv_worker_<index>`. Interns an atom:
 /// callers on a hot path compute the names once.
 inline otp::atom worker(std::size_t index) {
-  return otp::atom{"kv_worker_" + std::to_string(index)};
+  return otp::atom{fmt::format("kv_worker_{}", index)};
 }
 
 } // namespace kv::names

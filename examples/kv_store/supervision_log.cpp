@@ -1,6 +1,7 @@
 #include "supervision_log.hpp"
 
 #include <atomic>
+#include <fmt/format.h>
 #include <string_view>
 
 namespace kv {
@@ -68,7 +69,7 @@ bool supervision_log::wait_until(
 scoped_supervision_log::scoped_supervision_log(bool verbose) {
   // Unique per installation: tests install one per test.
   static std::atomic<unsigned> installed{0};
-  id_ = "kv_supervision_log_" + std::to_string(installed.fetch_add(1));
+  id_ = fmt::format("kv_supervision_log_{}", installed.fetch_add(1));
   (void)otp::logger::add_handler(id_, log_, otp::log_level::error);
   if (!verbose)
     muted_ = otp::logger::set_handler_level("default", otp::log_level::none);

@@ -13,6 +13,7 @@
 #include "supervision_log.hpp"
 
 #include <chrono>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <optional>
 #include <otp/gen_server.hpp>
@@ -42,7 +43,8 @@ struct running_service {
   running_service() {
     auto started = kv::start_service(rt, kv::config{});
     if (!started)
-      throw std::runtime_error("start_service: " + to_string(started.error()));
+      throw std::runtime_error(
+          fmt::format("start_service: {}", started.error()));
     svc = *started;
   }
   ~running_service() { EXPECT_TRUE(kv::stop_service(me, svc).has_value()); }
@@ -107,7 +109,7 @@ TEST(KvProtocol, RejectsMalformedLinesWithAReason) {
       {"GET a b", "ERROR usage: GET key"},
       {"DEL ", "ERROR usage: DEL key"},
       {"PING me", "ERROR usage: PING"},
-      {"GET " + std::string(251, 'k'), "ERROR bad key"},
+      {fmt::format("GET {}", std::string(251, 'k')), "ERROR bad key"},
       {"GET a\tb", "ERROR bad key"},
       {"PUT \x01 v", "ERROR bad key"},
       {std::string(kv::protocol::max_line + 1, 'x'), "ERROR line too long"},
@@ -137,8 +139,10 @@ TEST(KvStore, BadLinesGetAnErrorAndTheConnectionSurvives) {
   running_service s;
   auto c = s.connect();
   std::vector<std::string> bad{
-      "",         "HELLO",        "PUT", "PUT onlykey",
-      "GET",      "GET two keys", "DEL", "GET " + std::string(300, 'k'),
+      "",         "HELLO",
+      "PUT",      "PUT onlykey",
+      "GET",      "GET two keys",
+      "DEL",      fmt::format("GET {}", std::string(300, 'k')),
       "  PUT a b"};
   bad.emplace_back("\xff\xfe\0 junk", 8); // binary, with a NUL
   for (const auto& line : bad) {
