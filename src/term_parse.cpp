@@ -201,11 +201,13 @@ public:
 
   [[nodiscard]] std::string_view text() const noexcept { return text_; }
 
-  /// The next token; at the end of the text, `end` tokens forever.
-  [[nodiscard]] token next() {
+  /// Reads the next token into `t` (reusing its storage); at the end of the
+  /// text, `end` tokens forever.
+  void next(token& t) {
     skip_blanks();
-    token t;
     t.begin = pos_;
+    t.value = term{};
+    t.chars.clear();
     auto made = read(t);
     if (!made) {
       t.kind = token_kind::error;
@@ -213,7 +215,6 @@ public:
       pos_ = text_.size(); // nothing after an error is worth reading
     }
     t.end = pos_;
-    return t;
   }
 
 private:
@@ -558,6 +559,13 @@ private:
 
 // -- parser -------------------------------------------------------------------
 
+/// Recursive descent, one function per construct. Nesting recurses, so the
+/// recursive functions (`value` and the containers) keep their frames to a
+/// few words: a parsed term goes onto `stack_` rather than into a local,
+/// a container is built from the top of that stack once it closes, the
+/// first failure waits in `error_`, and token and message work happens in
+/// functions kept out of line. (Locals of type `expected<term, failure>`
+/// and `std::vector<term>` cost 500 bytes a level, 3 KB under ASan.)
 class parser {
 public:
   explicit parser(std::string_view text) : lexer_(text) { advance(); }
@@ -566,41 +574,73 @@ public:
   result<term> single() {
     if (at(token_kind::end))
       return unexpected(failure{tok_.begin, "empty input: expected a term"});
-    auto t = value(0);
-    if (!t)
-      return t;
+    if (!value(0))
+      return unexpected(std::move(error_));
     if (at(token_kind::dot))
       advance();
-    if (!at(token_kind::end))
-      return unexpected(reject("end of input after the term"));
-    return t;
+    if (!at(token_kind::end)) {
+      reject("end of input after the term");
+      return unexpected(std::move(error_));
+    }
+    return std::move(stack_.back());
   }
 
   /// `parse_terms`: dot-terminated terms up to the end.
   result<std::vector<term>> sequence() {
-    std::vector<term> out;
     while (!at(token_kind::end)) {
-      auto t = value(0);
-      if (!t)
-        return unexpected(std::move(t).error());
-      if (!at(token_kind::dot))
-        return unexpected(reject("'.' after the term"));
+      if (!value(0))
+        return unexpected(std::move(error_));
+      if (!at(token_kind::dot)) {
+        reject("'.' after the term");
+        return unexpected(std::move(error_));
+      }
       advance();
-      out.push_back(std::move(*t));
     }
-    return out;
+    return std::move(stack_);
   }
 
 private:
   [[nodiscard]] bool at(token_kind k) const noexcept { return tok_.kind == k; }
-  void advance() { tok_ = lexer_.next(); }
+
+  // Out of line, so the lexer's locals stay out of the recursive frames.
+  [[gnu::noinline]] void advance() { lexer_.next(tok_); }
+
+  /// Pushes the current token's value and moves on.
+  [[gnu::noinline]] bool take_value() {
+    stack_.push_back(std::move(tok_.value));
+    advance();
+    return true;
+  }
+
+  /// Records a failure; returns false for `return fail(...)`.
+  [[gnu::noinline]] bool fail(std::size_t offset, std::string reason) {
+    error_ = failure{offset, std::move(reason)};
+    return false;
+  }
 
   /// The current token is not what the grammar wants: "expected X, got Y",
   /// or the lexer's own error if that is why the token is wrong.
-  [[nodiscard]] failure reject(std::string_view wanted) const {
-    if (at(token_kind::error))
-      return tok_.error;
-    return {tok_.begin, fmt::format("expected {}, got {}", wanted, shown())};
+  [[gnu::noinline]] bool reject(std::string_view wanted) {
+    if (at(token_kind::error)) {
+      error_ = tok_.error;
+      return false;
+    }
+    return fail(tok_.begin,
+                fmt::format("expected {}, got {}", wanted, shown()));
+  }
+
+  [[gnu::noinline]] bool unterminated(std::size_t open, std::string_view what) {
+    return fail(open, fmt::format("unterminated {}", what));
+  }
+
+  [[gnu::noinline]] bool variable() {
+    return fail(tok_.begin,
+                fmt::format("variables are not terms: {}", shown()));
+  }
+
+  [[gnu::noinline]] bool too_deep() {
+    return fail(tok_.begin, fmt::format("nesting deeper than {} levels",
+                                        term_parse_max_depth));
   }
 
   /// The current token as the user wrote it, shortened for messages.
@@ -622,261 +662,252 @@ private:
     return "'" + out + "'";
   }
 
-  static failure unterminated(std::size_t open, std::string_view what) {
-    return {open, fmt::format("unterminated {}", what)};
-  }
-
-  result<term> value(std::size_t depth) {
+  /// Any term, pushed onto `stack_`.
+  bool value(std::size_t depth) {
     switch (tok_.kind) {
     case token_kind::atom:
     case token_kind::integer:
-    case token_kind::float_: {
-      term t = std::move(tok_.value);
-      advance();
-      return t;
-    }
+    case token_kind::float_:
+      return take_value();
     case token_kind::minus:
     case token_kind::plus:
       return signed_number();
     case token_kind::string:
-      return term::list(string_codes());
+      return string();
     case token_kind::variable:
-      return unexpected(failure{
-          tok_.begin, fmt::format("variables are not terms: {}", shown())});
+      return variable();
     case token_kind::lbrace:
+      return depth < term_parse_max_depth ? tuple(depth) : too_deep();
     case token_kind::lbracket:
+      return depth < term_parse_max_depth ? list(depth) : too_deep();
     case token_kind::hash:
+      return depth < term_parse_max_depth ? map(depth) : too_deep();
     case token_kind::bin_open:
-      if (depth >= term_parse_max_depth)
-        return unexpected(
-            failure{tok_.begin, fmt::format("nesting deeper than {} levels",
-                                            term_parse_max_depth)});
-      return container(depth);
+      return depth < term_parse_max_depth ? binary() : too_deep();
     default:
-      return unexpected(reject("a term"));
-    }
-  }
-
-  result<term> container(std::size_t depth) {
-    switch (tok_.kind) {
-    case token_kind::lbrace:
-      return tuple(depth);
-    case token_kind::lbracket:
-      return list(depth);
-    case token_kind::hash:
-      return map(depth);
-    default:
-      return binary();
+      return reject("a term");
     }
   }
 
   /// `-1`, `+2.5`, `-$a`: a sign applies to a number only (Erlang's
   /// parse_term folds exactly that operator).
-  result<term> signed_number() {
+  [[gnu::noinline]] bool signed_number() {
     bool minus = at(token_kind::minus);
     advance();
     if (!at(token_kind::integer) && !at(token_kind::float_))
-      return unexpected(reject("a number after the sign"));
-    term t = minus ? negate(tok_.value) : std::move(tok_.value);
-    advance();
-    return t;
+      return reject("a number after the sign");
+    if (minus)
+      tok_.value = negate(tok_.value);
+    return take_value();
   }
 
-  /// Adjacent strings, joined: `"ab" "cd"` is `"abcd"`.
-  std::vector<term> string_codes() {
+  /// Adjacent strings, joined (`"ab" "cd"` is `"abcd"`), as a charlist.
+  [[gnu::noinline]] bool string() {
     std::vector<term> codes;
     while (at(token_kind::string)) {
       for (char32_t c : tok_.chars)
         codes.emplace_back(static_cast<std::int64_t>(c));
       advance();
     }
-    return codes;
+    stack_.push_back(term::list(codes));
+    return true;
   }
 
   /// `{` elements `}`.
-  result<term> tuple(std::size_t depth) {
+  bool tuple(std::size_t depth) {
     std::size_t open = tok_.begin;
+    std::size_t first = stack_.size();
     advance();
-    std::vector<term> elems;
-    if (at(token_kind::rbrace)) {
-      advance();
-      return term::tuple_from(elems);
-    }
-    for (;;) {
-      if (at(token_kind::end))
-        return unexpected(unterminated(open, "tuple"));
-      auto e = value(depth + 1);
-      if (!e)
-        return e;
-      elems.push_back(std::move(*e));
-      if (at(token_kind::comma)) {
+    if (!at(token_kind::rbrace)) {
+      for (;;) {
+        if (at(token_kind::end))
+          return unterminated(open, "tuple");
+        if (!value(depth + 1))
+          return false;
+        if (at(token_kind::rbrace))
+          break;
+        if (at(token_kind::end))
+          return unterminated(open, "tuple");
+        if (!at(token_kind::comma))
+          return reject("',' or '}'");
         advance();
-      } else if (at(token_kind::rbrace)) {
-        advance();
-        return term::tuple_from(elems);
-      } else if (at(token_kind::end)) {
-        return unexpected(unterminated(open, "tuple"));
-      } else {
-        return unexpected(reject("',' or '}'"));
       }
     }
+    advance();
+    return build(first, token_kind::lbrace);
   }
 
   /// `[` elements [`|` tail] `]`.
-  result<term> list(std::size_t depth) {
+  bool list(std::size_t depth) {
     std::size_t open = tok_.begin;
+    std::size_t first = stack_.size();
     advance();
-    std::vector<term> elems;
-    if (at(token_kind::rbracket)) {
-      advance();
-      return term{};
-    }
-    for (;;) {
-      if (at(token_kind::end))
-        return unexpected(unterminated(open, "list"));
-      auto e = value(depth + 1);
-      if (!e)
-        return e;
-      elems.push_back(std::move(*e));
-      if (at(token_kind::comma)) {
-        advance();
-      } else if (at(token_kind::rbracket)) {
-        advance();
-        return term::list(elems);
-      } else if (at(token_kind::bar)) {
-        advance();
+    if (!at(token_kind::rbracket)) {
+      for (;;) {
         if (at(token_kind::end))
-          return unexpected(unterminated(open, "list"));
-        auto tail = value(depth + 1);
-        if (!tail)
-          return tail;
+          return unterminated(open, "list");
+        if (!value(depth + 1))
+          return false;
+        if (at(token_kind::rbracket))
+          break;
+        if (at(token_kind::bar)) {
+          advance();
+          if (at(token_kind::end))
+            return unterminated(open, "list");
+          if (!value(depth + 1))
+            return false;
+          if (at(token_kind::end))
+            return unterminated(open, "list");
+          if (!at(token_kind::rbracket))
+            return reject("']' after the list's tail");
+          advance();
+          return build(first, token_kind::bar);
+        }
         if (at(token_kind::end))
-          return unexpected(unterminated(open, "list"));
-        if (!at(token_kind::rbracket))
-          return unexpected(reject("']' after the list's tail"));
+          return unterminated(open, "list");
+        if (!at(token_kind::comma))
+          return reject("',', '|' or ']'");
         advance();
-        return term::improper_list(elems, std::move(*tail));
-      } else if (at(token_kind::end)) {
-        return unexpected(unterminated(open, "list"));
-      } else {
-        return unexpected(reject("',', '|' or ']'"));
       }
     }
+    advance();
+    return build(first, token_kind::lbracket);
   }
 
   /// `#{` key `=>` value, ... `}`.
-  result<term> map(std::size_t depth) {
+  bool map(std::size_t depth) {
     std::size_t open = tok_.begin;
+    std::size_t first = stack_.size();
     advance();
     // Erlang scans `#` and `{` apart, so `# {}` is a map too; `#name{` is a
     // record, which is not a term.
     if (!at(token_kind::lbrace))
-      return unexpected(reject("'{' after '#' (records are not terms)"));
+      return reject("'{' after '#' (records are not terms)");
     advance();
-    std::vector<std::pair<term, term>> entries;
-    if (at(token_kind::rbrace)) {
-      advance();
-      return term::map(entries);
-    }
-    for (;;) {
-      if (at(token_kind::end))
-        return unexpected(unterminated(open, "map"));
-      auto k = value(depth + 1);
-      if (!k)
-        return k;
-      if (at(token_kind::end))
-        return unexpected(unterminated(open, "map"));
-      if (!at(token_kind::arrow))
-        return unexpected(reject("'=>'"));
-      advance();
-      if (at(token_kind::end))
-        return unexpected(unterminated(open, "map"));
-      auto v = value(depth + 1);
-      if (!v)
-        return v;
-      entries.emplace_back(std::move(*k), std::move(*v));
-      if (at(token_kind::comma)) {
+    if (!at(token_kind::rbrace)) {
+      for (;;) {
+        if (at(token_kind::end))
+          return unterminated(open, "map");
+        if (!value(depth + 1))
+          return false;
+        if (at(token_kind::end))
+          return unterminated(open, "map");
+        if (!at(token_kind::arrow))
+          return reject("'=>'");
         advance();
-      } else if (at(token_kind::rbrace)) {
+        if (at(token_kind::end))
+          return unterminated(open, "map");
+        if (!value(depth + 1))
+          return false;
+        if (at(token_kind::rbrace))
+          break;
+        if (at(token_kind::end))
+          return unterminated(open, "map");
+        if (!at(token_kind::comma))
+          return reject("',' or '}'");
         advance();
-        return term::map(entries);
-      } else if (at(token_kind::end)) {
-        return unexpected(unterminated(open, "map"));
-      } else {
-        return unexpected(reject("',' or '}'"));
       }
     }
+    advance();
+    return build(first, token_kind::hash);
   }
 
-  /// `<<` segments `>>`, each a byte or a string of bytes.
-  result<term> binary() {
+  /// Replaces the terms on `stack_` from `first` up with the container that
+  /// holds them: a tuple (`lbrace`), a proper list (`lbracket`), a list
+  /// whose last term is its tail (`bar`), or a map of alternating keys and
+  /// values (`hash`).
+  [[gnu::noinline]] bool build(std::size_t first, token_kind container) {
+    std::span<term> items{stack_.data() + first, stack_.size() - first};
+    term built;
+    switch (container) {
+    case token_kind::lbrace:
+      built = term::tuple_from(items);
+      break;
+    case token_kind::lbracket:
+      built = term::list(items);
+      break;
+    case token_kind::bar:
+      built = term::improper_list(items.first(items.size() - 1), items.back());
+      break;
+    default: {
+      std::vector<std::pair<term, term>> entries;
+      entries.reserve(items.size() / 2);
+      for (std::size_t i = 0; i + 1 < items.size(); i += 2)
+        entries.emplace_back(std::move(items[i]), std::move(items[i + 1]));
+      built = term::map(entries);
+      break;
+    }
+    }
+    stack_.resize(first);
+    stack_.push_back(std::move(built));
+    return true;
+  }
+
+  /// `<<` segments `>>`, each a byte or a string of bytes. Segments do not
+  /// nest, so this is a leaf of the recursion.
+  [[gnu::noinline]] bool binary() {
     std::size_t open = tok_.begin;
     advance();
     std::string bytes;
-    if (at(token_kind::bin_close)) {
-      advance();
-      return term::binary(bytes);
-    }
-    for (;;) {
-      if (at(token_kind::end))
-        return unexpected(unterminated(open, "binary"));
-      auto added = segment(bytes);
-      if (!added)
-        return unexpected(std::move(added).error());
-      if (at(token_kind::comma)) {
+    if (!at(token_kind::bin_close)) {
+      for (;;) {
+        if (at(token_kind::end))
+          return unterminated(open, "binary");
+        if (!segment(bytes))
+          return false;
+        if (at(token_kind::bin_close))
+          break;
+        if (at(token_kind::end))
+          return unterminated(open, "binary");
+        if (!at(token_kind::comma))
+          return reject("',' or '>>'");
         advance();
-      } else if (at(token_kind::bin_close)) {
-        advance();
-        return term::binary(bytes);
-      } else if (at(token_kind::end)) {
-        return unexpected(unterminated(open, "binary"));
-      } else {
-        return unexpected(reject("',' or '>>'"));
       }
     }
+    advance();
+    stack_.push_back(term::binary(bytes));
+    return true;
   }
 
   /// One binary segment appended to `bytes`.
-  expected<void, failure> segment(std::string& bytes) {
+  bool segment(std::string& bytes) {
     std::size_t begin = tok_.begin;
     if (at(token_kind::string)) {
       while (at(token_kind::string)) {
         for (char32_t c : tok_.chars) {
           if (c > 255)
-            return unexpected(failure{
-                tok_.begin,
-                fmt::format("byte out of range (0..255): the string has "
-                            "character {}",
-                            static_cast<std::uint32_t>(c))});
+            return fail(tok_.begin,
+                        fmt::format("byte out of range (0..255): the string "
+                                    "has character {}",
+                                    static_cast<std::uint32_t>(c)));
           bytes += static_cast<char>(c);
         }
         advance();
       }
-      return {};
+      return true;
     }
-    term n;
     if (at(token_kind::integer)) {
-      n = std::move(tok_.value);
-      advance();
+      take_value();
     } else if (at(token_kind::minus) || at(token_kind::plus)) {
-      auto signed_n = signed_number();
-      if (!signed_n)
-        return unexpected(std::move(signed_n).error());
-      n = std::move(*signed_n);
+      if (!signed_number())
+        return false;
     } else {
-      return unexpected(reject("a byte or a string in the binary"));
+      return reject("a byte or a string in the binary");
     }
+    term n = std::move(stack_.back());
+    stack_.pop_back();
     if (!n.is_integer())
-      return unexpected(failure{begin, fmt::format("not a byte: {}", n)});
+      return fail(begin, fmt::format("not a byte: {}", n));
     if (n.is_bignum() || n.as_int() < 0 || n.as_int() > 255)
-      return unexpected(
-          failure{begin, fmt::format("byte out of range (0..255): {}", n)});
+      return fail(begin, fmt::format("byte out of range (0..255): {}", n));
     bytes += static_cast<char>(n.as_int());
-    return {};
+    return true;
   }
 
   lexer lexer_;
   token tok_;
+  std::vector<term> stack_; // parsed terms whose container is still open
+  failure error_{0, {}};
 };
 
 /// The error at `f`'s offset, as 1-based line and column (in characters:
