@@ -37,7 +37,9 @@
 /// Every term `to_string` prints reads back equal, except pids, refs and
 /// `any` values, which have no text form.
 ///
-/// All functions are thread-safe (they share only the atom table).
+/// All functions are thread-safe (they share only the atom table). Atoms
+/// read are interned for good, as `file:consult/1` does: text from an
+/// untrusted source can fill the atom table (that is an error, not a crash).
 
 #include "otp/expected.hpp"
 #include "otp/term.hpp"
