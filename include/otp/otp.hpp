@@ -17,3 +17,4 @@
 #include "otp/sys.hpp"
 #include "otp/task.hpp"
 #include "otp/term.hpp"
+#include "otp/term_parse.hpp"
