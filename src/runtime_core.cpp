@@ -1,5 +1,6 @@
 #include "runtime_core.hpp"
 
+#include "application_registry.hpp"
 #include "otp/local_node.hpp"
 
 #include <fmt/format.h>
@@ -18,7 +19,8 @@ std::size_t this_thread_shard() noexcept {
 
 runtime_core::runtime_core(std::unique_ptr<internal::scheduler> sched,
                            bool manual_time)
-    : sched_(std::move(sched)), timers_(*this, manual_time) {
+    : sched_(std::move(sched)), timers_(*this, manual_time),
+      applications_(std::make_unique<application_registry>()) {
   sched_->start();
 }
 

@@ -22,6 +22,8 @@
 
 namespace otp::detail {
 
+class application_registry;
+
 class runtime_core {
 public:
   /// `manual_time`: the testkit's virtual clock.
@@ -83,6 +85,11 @@ public:
   /// cluster-wide).
   local_registry global_names;
 
+  /// Loaded applications, their environment, the running list.
+  [[nodiscard]] application_registry& applications() noexcept {
+    return *applications_;
+  }
+
 private:
   std::unique_ptr<internal::scheduler> sched_;
   internal::timer_service timers_;
@@ -102,6 +109,8 @@ private:
   bool stopped_ = false;
   mutable std::shared_mutex names_mutex_;
   std::unordered_map<std::uint32_t, pid> names_;
+  /// Last: destroyed first, while the process table still exists.
+  std::unique_ptr<application_registry> applications_;
 };
 
 } // namespace otp::detail

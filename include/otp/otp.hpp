@@ -2,6 +2,7 @@
 /// Everything of otp++'s core in one include.
 
 #include "otp/actor.hpp"
+#include "otp/application.hpp"
 #include "otp/atom.hpp"
 #include "otp/error.hpp"
 #include "otp/expected.hpp"
