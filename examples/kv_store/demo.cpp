@@ -48,7 +48,7 @@ demo_report run_demo(otp::runtime& rt, const demo_options& options,
     report.verify = load.verify();
   }
   report.restarts = log.counts();
-  report.stopped_cleanly = stop_service(me, *svc).has_value();
+  report.stopped_cleanly = stop_service(rt).has_value();
   return report;
 }
 

@@ -7,20 +7,19 @@
 //       then reads back every acknowledged write. Exits 1 if any was lost.
 //       --verbose also prints the supervisors' and servers' crash reports.
 //
-//   kv_demo --serve [--port P] [--workers N]
-//       Runs the service alone until SIGINT or SIGTERM; talk to it with
-//       `nc 127.0.0.1 P` (see README.md for the protocol).
+//   kv_demo --serve [--port P] [--workers N] [-config File] [-kv Key Value]
+//       Runs the service alone, as the application `kv` of a node, until
+//       SIGINT or SIGTERM; talk to it with `nc 127.0.0.1 P` (see README.md
+//       for the protocol). -config reads a sys.config, and -kv Key Value
+//       sets one key of its environment (port, workers, max_restarts, ...).
 #include "demo.hpp"
 #include "service.hpp"
 #include "supervision_log.hpp"
 
 #include <charconv>
-#include <csignal>
 #include <cstdio>
-#include <cstring>
 #include <optional>
 #include <otp/runtime.hpp>
-#include <otp/scoped_mailbox.hpp>
 #include <string_view>
 
 namespace kv_demo {
@@ -46,7 +45,8 @@ void usage() {
   std::fprintf(stderr,
                "usage: kv_demo [--seconds N] [--clients N] [--workers N] "
                "[--seed N] [--verbose]\n"
-               "       kv_demo --serve [--port P] [--workers N]\n");
+               "       kv_demo --serve [--port P] [--workers N] [-config File] "
+               "[-kv Key Value]\n");
 }
 
 std::optional<arguments> parse(int argc, char** argv) {
@@ -61,6 +61,11 @@ std::optional<arguments> parse(int argc, char** argv) {
     }
     if (arg == "--verbose") {
       a.verbose = true;
+      continue;
+    }
+    if (arg.size() > 1 && arg[0] == '-' && arg[1] != '-') {
+      // erl's `-config File` and `-App Key Value`: for --serve's configure.
+      i += arg == "-config" ? 1 : 2;
       continue;
     }
     if (!value) {
@@ -88,36 +93,28 @@ std::optional<arguments> parse(int argc, char** argv) {
   return a;
 }
 
-int serve(const arguments& args) {
-  // Blocked before the runtime starts its threads, which inherit the
-  // mask: the signals then wait for sigwait below instead of killing the
-  // process.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-
+/// The service as a node: the `kv` application, permanent, run by
+/// otp::application::run_node until SIGINT or SIGTERM (or until the
+/// application dies). erl's `-config File` and `-kv Key Value` arguments
+/// set its environment; --port and --workers are shorthands.
+int serve(const arguments& args, int argc, char** argv) {
+  namespace app = otp::application;
   otp::runtime rt;
-  kv::config cfg;
-  cfg.port = args.port;
-  cfg.workers = args.workers;
-  auto svc = kv::start_service(rt, cfg);
-  if (!svc) {
-    std::fprintf(stderr, "kv_demo: the service did not start: %s\n",
-                 to_string(svc.error()).c_str());
+  if (auto loaded = app::load(rt, kv::application_spec(rt)); !loaded) {
+    std::fprintf(stderr, "kv_demo: %s\n", to_string(loaded.error()).c_str());
     return 1;
   }
-  std::printf("kv_store listening on 127.0.0.1:%u (%zu workers); Ctrl-C "
-              "stops it\n",
-              static_cast<unsigned>(svc->port), args.workers);
+  if (args.port != 0)
+    app::set_env(rt, kv::application_name(), otp::atom{"port"}, args.port);
+  app::set_env(rt, kv::application_name(), otp::atom{"workers"}, args.workers);
+  if (auto configured = app::configure(rt, argc, argv); !configured) {
+    std::fprintf(stderr, "kv_demo: %s\n", configured.error().c_str());
+    return 2;
+  }
+  std::printf("kv_store node: the kv application runs until Ctrl-C "
+              "(SIGINT) or SIGTERM\n");
   std::fflush(stdout);
-  int received = 0;
-  sigwait(&stop_signals, &received);
-  std::printf("\n%s: stopping\n", strsignal(received));
-  otp::scoped_mailbox me{rt};
-  (void)kv::stop_service(me, *svc);
-  return 0;
+  return app::run_node(rt, {kv::application_name()});
 }
 
 using count = unsigned long long;
@@ -195,5 +192,5 @@ int main(int argc, char** argv) {
   const auto args = kv_demo::parse(argc, argv);
   if (!args)
     return 2;
-  return args->serve ? kv_demo::serve(*args) : kv_demo::demo(*args);
+  return args->serve ? kv_demo::serve(*args, argc, argv) : kv_demo::demo(*args);
 }

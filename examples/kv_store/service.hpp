@@ -31,13 +31,14 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <otp/application.hpp>
+#include <otp/atom.hpp>
 #include <otp/expected.hpp>
 #include <otp/pid.hpp>
 #include <otp/term.hpp>
 
 namespace otp {
 class runtime;
-class scoped_mailbox;
 } // namespace otp
 
 namespace kv {
@@ -61,16 +62,27 @@ struct service {
   std::uint16_t port = 0;
 };
 
-/// Starts the service's supervision tree in `rt` (not linked to anything;
-/// at most one service per runtime, as its processes have fixed names).
-/// Returns once the port accepts connections, or the start's error.
+/// The service as the OTP application `kv`. Its environment configures
+/// the tree: `port` (0: a free port, which the start then stores back in
+/// `port`), `workers`, `max_restarts`, `max_worker_restarts` and
+/// `restart_period` (seconds), with `config`'s defaults. Its start function
+/// builds the tree and links kv_sup to the application's master.
+[[nodiscard]] otp::application::spec application_spec(otp::runtime& rt);
+
+/// The application's name, `kv`.
+[[nodiscard]] otp::atom application_name();
+
+/// Loads the `kv` application into `rt` (if it is not loaded yet), sets its
+/// environment from `cfg` and starts it, temporary (at most one service per
+/// runtime, as its processes have fixed names). Returns once the port
+/// accepts connections, or the start's error.
 [[nodiscard]] otp::expected<service, otp::term> start_service(otp::runtime& rt,
                                                               config cfg);
 
-/// Stops the service: its supervisor stops every child in reverse start
-/// order (connections included) and exits. Blocks the calling thread.
-otp::expected<void, otp::term> stop_service(otp::scoped_mailbox& me,
-                                            const service& s);
+/// Stops the `kv` application: prep_stop, then its supervisor stops every
+/// child in reverse start order (connections included), then stop. Blocks
+/// the calling thread.
+otp::expected<void, otp::term> stop_service(otp::runtime& rt);
 
 /// A free port below the kernel's ephemeral range (32768 and up), so no
 /// client socket can take it as its own port while the listener is being

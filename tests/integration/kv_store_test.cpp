@@ -47,7 +47,7 @@ struct running_service {
           fmt::format("start_service: {}", started.error()));
     svc = *started;
   }
-  ~running_service() { EXPECT_TRUE(kv::stop_service(me, svc).has_value()); }
+  ~running_service() { EXPECT_TRUE(kv::stop_service(rt).has_value()); }
 
   kv::line_client connect() {
     kv::line_client c{svc.port, guard};
