@@ -569,10 +569,17 @@ protected:
   world w;
 };
 
-/// A process that stops the node once it runs.
+/// A top process that stops the node once it runs, then waits to be shut
+/// down (ending on its own would end its permanent application).
 otp::task<> stopper(otp::process& self) {
   app::stop_node(self);
-  co_return;
+  co_await self.receive(sigtest::nothing);
+}
+
+/// The same with SIGTERM.
+otp::task<> sigterm_raiser(otp::process& self) {
+  std::raise(SIGTERM);
+  co_await self.receive(sigtest::nothing);
 }
 
 TEST_F(Node, RunNodeStopsEveryApplicationInReverseOrderOnStopNode) {
@@ -598,11 +605,7 @@ TEST_F(Node, RunNodeStopsOnSigterm) {
   otp::runtime rt{otp::runtime_options{2}};
   app::spec s{"sig"_a};
   s.with_start([](otp::process& self, term) -> otp::task<gs::start_result> {
-    co_return gs::start_result::ok(
-        self.spawn_link([](otp::process&) -> otp::task<> {
-          std::raise(SIGTERM);
-          co_return;
-        }));
+    co_return gs::start_result::ok(self.spawn_link(sigterm_raiser));
   });
   ASSERT_TRUE(app::load(rt, std::move(s)));
   EXPECT_EQ(app::run_node(rt, {"sig"_a}), 0);
