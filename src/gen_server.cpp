@@ -564,7 +564,8 @@ call_awaitable<Exit>::call_awaitable(process& self, server_ref server,
   } else if (target.block() == &self.control()) {
     early_ = atoms::calling_self;
   } else {
-    inner_ = gen_call(self, atoms::gen_call, target, request_, timeout_);
+    inner_ =
+        gen_call(self, atoms::gen_call, std::move(target), request_, timeout_);
     awaiter_.emplace(std::move(inner_).operator co_await());
   }
 }

@@ -616,7 +616,10 @@ ref process_base::monitor_with_alias(const pid& target) {
 bool process_base::demonitor(const ref& tag, bool flush) noexcept {
   bool active = false;
   pid target;
-  if (extras_) {
+  // The owner is its tables' only writer, so it may look without the lock;
+  // and a call's demonitor mostly finds nothing (its server dropped the
+  // monitor with the reply).
+  if (extras_ && extras_->monitors.contains(tag)) {
     std::lock_guard lock{lock_};
     if (auto found = extras_->monitors.extract(tag)) {
       active = true;
