@@ -27,8 +27,7 @@ void reply(const from& to, term value) {
   // comes after the caller gave up never lands in its mailbox.
   if (tag.is_cons() && tag.head().is_atom(atoms::alias) &&
       tag.tail().is_ref()) {
-    otp::detail::send_to_alias(to.caller, tag.tail().as_ref(),
-                               term{tag, std::move(value)});
+    otp::detail::send_gen_reply(to.caller, tag, std::move(value));
     return;
   }
   otp::detail::send_message(to.caller, term{tag, std::move(value)});
@@ -192,10 +191,8 @@ void send_reply(server_context& ctx, const from& to, term value) {
       tag.tail().is_ref()) {
     // The server answers its own caller: it drops the caller's monitor
     // now, and the reply tells the caller, so no demonitor signal follows.
-    ref alias = tag.tail().as_ref();
-    bool released = ctx.self.control().release_monitor(alias);
-    otp::detail::send_to_alias(to.caller, alias, term{tag, std::move(value)},
-                               released);
+    bool released = ctx.self.control().release_monitor(tag.tail().as_ref());
+    otp::detail::send_gen_reply(to.caller, tag, std::move(value), released);
     return;
   }
   gen_server::reply(to, std::move(value));
@@ -458,6 +455,42 @@ term call_message(atom label, const pid& me, const ref& tag, term request) {
               std::move(request)};
 }
 
+/// What a call waits for: the reply, or the DOWN.
+struct call_outcome {
+  std::optional<term> message; ///< none: timed out
+  bool reply = false;          ///< `message` is the bare reply
+};
+
+/// A call's selective receive (`call_answer`), which takes the reply the
+/// server sent unboxed without building its `{Tag, Reply}` term.
+struct call_wait {
+  call_wait(process& self, const ref& tag, const term& alias_tag,
+            milliseconds timeout)
+      : proc(static_cast<otp::detail::coroutine_process_base&>(self.control())),
+        answer(tag) {
+    request.match = [](const void* p, const term& m) {
+      return (*static_cast<const call_answer*>(p))(m);
+    };
+    request.pred = &answer;
+    request.reply_tag = &alias_tag;
+    request.timeout_ms = timeout == infinity ? -1 : timeout.count();
+  }
+  call_wait(const call_wait&) = delete;
+  call_wait& operator=(const call_wait&) = delete;
+
+  bool await_ready() { return proc.receive_ready(request); }
+  void await_suspend(std::coroutine_handle<> h) noexcept {
+    proc.receive_suspend(request, h);
+  }
+  call_outcome await_resume() {
+    return {std::move(request.result), request.reply};
+  }
+
+  otp::detail::coroutine_process_base& proc;
+  call_answer answer;
+  otp::detail::receive_request request;
+};
+
 milliseconds far_future() {
   return std::chrono::hours{24 * 365 * 100};
 }
@@ -471,19 +504,21 @@ task<expected<term, term>> gen_call(process& self, atom label, pid server,
                                     term request, milliseconds timeout) {
   // The caller checked `server` is known and not itself.
   ref tag = ref::make();
-  self.control().monitor_alias_send(
-      server, tag, call_message(label, self.self(), tag, std::move(request)));
-  std::optional<term> got;
-  if (timeout == infinity)
-    got = co_await self.receive(call_answer{tag});
-  else
-    got = co_await self.receive(call_answer{tag}, timeout);
+  term alias_tag = term::cons(atoms::alias, tag);
+  self.control().send_gen_call(server, tag, alias_tag, label,
+                               std::move(request));
+  call_outcome answer = co_await call_wait{self, tag, alias_tag, timeout};
+  std::optional<term>& got = answer.message;
   if (!got) {
     self.demonitor(tag, flush); // also ends the alias: no late reply lands
     // A reply that made it in before the alias went stays valid (OTP).
     if (auto late = co_await self.receive(reply_only{tag}, milliseconds{0}))
       co_return (*late)[1];
     co_return unexpected<term>(atoms::timeout);
+  }
+  if (answer.reply) {
+    self.demonitor(tag, flush);
+    co_return std::move(*got);
   }
   if (got->is_tuple(2)) {
     self.demonitor(tag, flush);
@@ -495,8 +530,9 @@ task<expected<term, term>> gen_call(process& self, atom label, pid server,
 expected<term, term> gen_call(scoped_mailbox& me, atom label, const pid& server,
                               term request, milliseconds timeout) {
   ref tag = ref::make();
-  otp::detail::mailbox_access::monitor_alias_send(
-      me, server, tag, call_message(label, me.self(), tag, std::move(request)));
+  otp::detail::mailbox_access::send_gen_call(me, server, tag,
+                                             term::cons(atoms::alias, tag),
+                                             label, std::move(request));
   auto got = me.receive(call_answer{tag},
                         timeout == infinity ? far_future() : timeout);
   if (!got) {
@@ -528,7 +564,8 @@ call_awaitable<Exit>::call_awaitable(process& self, server_ref server,
   } else if (target.block() == &self.control()) {
     early_ = atoms::calling_self;
   } else {
-    inner_ = gen_call(self, atoms::gen_call, target, request_, timeout_);
+    inner_ =
+        gen_call(self, atoms::gen_call, std::move(target), request_, timeout_);
     awaiter_.emplace(std::move(inner_).operator co_await());
   }
 }
@@ -558,26 +595,26 @@ expected<term, term> call(scoped_mailbox& me, server_ref server, term request,
 
 void cast(process& self, const server_ref& server, term msg) {
   if (const pid* to = server.direct()) {
-    self.send(*to, term{atoms::gen_cast, std::move(msg)});
+    otp::detail::send_gen_cast(*to, std::move(msg));
   } else if (pid target = server.resolve(self.control().runtime())) {
-    self.send(target, term{atoms::gen_cast, std::move(msg)});
+    otp::detail::send_gen_cast(target, std::move(msg));
   }
 }
 
 void cast(runtime& rt, const server_ref& server, term msg) {
   if (pid target = server.resolve(rt.core()))
-    rt.send(target, term{atoms::gen_cast, std::move(msg)});
+    otp::detail::send_gen_cast(target, std::move(msg));
 }
 
 // -- stop ---------------------------------------------------------------------
 
 namespace call_impl {
 
-/// `{system, {Self, [alias|Tag]}, {terminate, Reason}}`: the server answers
-/// `ok` (to the alias), runs terminate and exits; the DOWN says how.
-term terminate_request(const pid& me, const ref& tag, term reason) {
-  return call_message(atoms::system, me, tag,
-                      term{atom{"terminate"}, std::move(reason)});
+/// The request of `{system, {Self, [alias|Tag]}, {terminate, Reason}}`:
+/// the server answers `ok` (to the alias), runs terminate and exits; the
+/// DOWN says how.
+term terminate_request(term reason) {
+  return term{atom{"terminate"}, std::move(reason)};
 }
 
 expected<void, term> stop_outcome(const std::optional<term>& down,
@@ -599,8 +636,8 @@ task<void> stop(process& self, server_ref server, term reason,
   if (!target)
     self.exit(atoms::noproc);
   ref tag = ref::make();
-  self.control().monitor_alias_send(
-      target, tag, terminate_request(self.self(), tag, reason));
+  self.control().send_gen_call(target, tag, term::cons(atoms::alias, tag),
+                               atoms::system, terminate_request(reason));
   std::optional<term> got;
   if (timeout == infinity)
     got = co_await self.receive(detail::down_for{tag});
@@ -621,8 +658,9 @@ expected<void, term> stop(scoped_mailbox& me, server_ref server, term reason,
   if (!target)
     return unexpected<term>(atoms::noproc);
   ref tag = ref::make();
-  otp::detail::mailbox_access::monitor_alias_send(
-      me, target, tag, terminate_request(me.self(), tag, reason));
+  otp::detail::mailbox_access::send_gen_call(
+      me, target, tag, term::cons(atoms::alias, tag), atoms::system,
+      terminate_request(reason));
   auto got =
       me.receive([&tag](const term& m) { return detail::is_down_for(m, tag); },
                  timeout == infinity ? far_future() : timeout);

@@ -153,6 +153,33 @@ void send_to_alias(const pid& to, const ref& alias, term msg,
   send_signal(to, s);
 }
 
+void send_gen_reply(const pid& to, term alias_tag, term reply,
+                    bool released_monitor) {
+  if (!to.is_local()) {
+    const ref alias = alias_tag.tail().as_ref();
+    send_to_alias(to, alias, term{std::move(alias_tag), std::move(reply)},
+                  released_monitor);
+    return;
+  }
+  auto* s = new signal;
+  s->kind = signal_kind::call_reply;
+  s->seq = released_monitor ? 1 : 0;
+  s->payload = std::move(reply);
+  s->extra = std::move(alias_tag);
+  send_signal(to, s);
+}
+
+void send_gen_cast(const pid& to, term msg) {
+  if (!to.is_local()) {
+    send_message(to, term{atoms::gen_cast, std::move(msg)});
+    return;
+  }
+  auto* s = new signal;
+  s->kind = signal_kind::cast_request;
+  s->payload = std::move(msg);
+  send_signal(to, s);
+}
+
 void send_exit(const pid& to, pid from, term reason) {
   auto* s = make_signal(signal_kind::exit, std::move(from));
   s->payload = std::move(reason);
@@ -213,7 +240,8 @@ void process_base::set_exit(term reason) noexcept {
 }
 
 void process_base::append_message(signal* s) noexcept {
-  s->kind = signal_kind::message;
+  if (!is_unboxed(s->kind)) // those stay unboxed until code looks at them
+    s->kind = signal_kind::message;
   s->next = nullptr;
   if (queue_tail_)
     queue_tail_->next = s;
@@ -250,17 +278,34 @@ void process_base::handle_signal(signal* s) noexcept {
       return;
     }
     break; // the alias is no longer active: the message never lands
-  case signal_kind::monitor_message: {
+  case signal_kind::call_request: {
     auto& in = extras();
     {
       std::lock_guard lock{lock_};
       // No object: the DOWN names this process (see terminate), and
       // holding our own pid here would cost two refcount updates a call.
-      in.monitored_by.insert(s->extra.as_ref(), monitor_in{s->from, term{}});
+      in.monitored_by.insert(s->extra.tail().as_ref(),
+                             monitor_in{s->from, term{}});
     }
     append_message(s);
     return;
   }
+  case signal_kind::call_reply: {
+    if (!extras_)
+      break;
+    const ref alias = s->extra.tail().as_ref();
+    if (!extras_->aliases.contains(alias))
+      break; // as for alias_message
+    if (s->seq == 1) {
+      std::lock_guard lock{lock_};
+      extras_->monitors.erase(alias);
+    }
+    append_message(s);
+    return;
+  }
+  case signal_kind::cast_request:
+    append_message(s);
+    return;
   case signal_kind::link: {
     auto& links = extras().links;
     std::lock_guard lock{lock_};
@@ -347,11 +392,22 @@ void process_base::handle_exit_signal(signal* s, bool linked) noexcept {
 // -- the message queue --------------------------------------------------------
 
 signal* process_base::take_matching(bool (*match)(const void*, const term&),
-                                    const void* pred) {
+                                    const void* pred, const term* reply_tag) {
   signal* prev = save_;
   signal* cur = save_ ? save_->next : queue_head_;
   while (cur) {
-    if (!match || match(pred, cur->payload)) {
+    bool take = false;
+    if (reply_tag && cur->kind == signal_kind::call_reply &&
+        cur->extra == *reply_tag) {
+      // The awaited reply needs no term: the waiting call takes its parts
+      // (`match` would accept the `{Tag, Reply}` it stands for).
+      take = true;
+    } else {
+      if (cur->kind != signal_kind::message)
+        box_message(*cur);
+      take = !match || match(pred, cur->payload);
+    }
+    if (take) {
       (prev ? prev->next : queue_head_) = cur->next;
       if (queue_tail_ == cur)
         queue_tail_ = prev;
@@ -366,7 +422,14 @@ signal* process_base::take_matching(bool (*match)(const void*, const term&),
   return nullptr;
 }
 
-signal* process_base::pop_message() noexcept {
+signal* process_base::pop_message() {
+  signal* s = pop_signal();
+  if (s)
+    box_message(*s);
+  return s;
+}
+
+signal* process_base::pop_signal() noexcept {
   signal* s = queue_head_;
   if (!s)
     return nullptr;
@@ -498,12 +561,13 @@ bool process_base::remove_alias(const ref& alias) noexcept {
   return extras_ && extras_->aliases.erase(alias);
 }
 
-void process_base::monitor_alias_send(const pid& target, const ref& tag,
-                                      term msg) {
+void process_base::send_gen_call(const pid& target, const ref& tag,
+                                 term alias_tag, atom label, term request) {
   take_signals_now_and_then();
-  auto* s = make_signal(signal_kind::monitor_message, self());
-  s->extra = tag;
-  s->payload = std::move(msg);
+  auto* s = make_signal(signal_kind::call_request, self());
+  s->extra = std::move(alias_tag);
+  s->seq = label.index();
+  s->payload = std::move(request);
   {
     auto& ex = extras();
     std::lock_guard lock{lock_};
@@ -552,7 +616,10 @@ ref process_base::monitor_with_alias(const pid& target) {
 bool process_base::demonitor(const ref& tag, bool flush) noexcept {
   bool active = false;
   pid target;
-  if (extras_) {
+  // The owner is its tables' only writer, so it may look without the lock;
+  // and a call's demonitor mostly finds nothing (its server dropped the
+  // monitor with the reply).
+  if (extras_ && extras_->monitors.contains(tag)) {
     std::lock_guard lock{lock_};
     if (auto found = extras_->monitors.extract(tag)) {
       active = true;
@@ -572,8 +639,8 @@ bool process_base::demonitor(const ref& tag, bool flush) noexcept {
     signal* prev = nullptr;
     for (signal* s = queue_head_; s; prev = s, s = s->next) {
       const term& m = s->payload;
-      if (m.is_tuple() && m.size() == 5 && m[0] == term{atoms::DOWN} &&
-          m[1].is_ref() && m[1].as_ref() == tag) {
+      if (s->kind == signal_kind::message && m.is_tuple() && m.size() == 5 &&
+          m[0] == term{atoms::DOWN} && m[1].is_ref() && m[1].as_ref() == tag) {
         (prev ? prev->next : queue_head_) = s->next;
         if (queue_tail_ == s)
           queue_tail_ = prev;
@@ -634,10 +701,12 @@ void process_base::bounce_leftovers(signal* s, const term& reason) noexcept {
       break;
     }
     case signal_kind::monitor:
-    case signal_kind::monitor_message: {
+    case signal_kind::call_request: {
       auto to = std::move(s->from);
-      auto tag = s->extra.as_ref();
-      term object = s->kind == signal_kind::monitor ? s->payload : term{self()};
+      const bool call = s->kind == signal_kind::call_request;
+      auto tag = call ? s->extra.tail().as_ref() : s->extra.as_ref();
+      term object = call ? term{self()} : s->payload;
+      s->extra = tag; // a DOWN's extra is the bare ref
       s->kind = signal_kind::down;
       s->from = self();
       s->payload = down_message(tag, object, reason);
@@ -698,7 +767,7 @@ void process_base::terminate() noexcept {
   // real reason, as the BEAM handles a busy process's pending signals.
   bounce_leftovers(std::exchange(leftover_, nullptr), term{atoms::noproc});
   bounce_leftovers(rest, exit_by_signal_ ? term{atoms::noproc} : reason);
-  while (signal* s = pop_message())
+  while (signal* s = pop_signal())
     delete s;
   save_ = nullptr;
   rt_.remove(this, reason); // may free this
@@ -742,11 +811,11 @@ void process_base::fill_info(process_info& out) const {
 std::vector<term> process_base::peek_messages() const {
   std::vector<term> out;
   for (signal* s = queue_head_; s; s = s->next)
-    out.push_back(s->payload);
+    out.push_back(message_term(*s));
   std::vector<term> pending;
   inbox_.peek([&](const signal& s) {
     if (carries_message(s.kind))
-      pending.push_back(s.payload);
+      pending.push_back(message_term(s));
   });
   out.insert(out.end(), pending.rbegin(), pending.rend());
   return out;

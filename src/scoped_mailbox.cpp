@@ -109,9 +109,11 @@ public:
     return process_base::make_alias();
   }
 
-  void monitor_alias_send(const pid& target, const ref& tag, term msg) {
+  void send_gen_call(const pid& target, const ref& tag, term alias_tag,
+                     atom label, term request) {
     std::lock_guard lock{mutex_};
-    process_base::monitor_alias_send(target, tag, std::move(msg));
+    process_base::send_gen_call(target, tag, std::move(alias_tag), label,
+                                std::move(request));
   }
 
   bool remove_alias(const ref& alias) {
@@ -187,10 +189,12 @@ scoped_mailbox::scoped_mailbox(runtime& rt)
     proc_->end(atoms::shutdown);
 }
 
-void detail::mailbox_access::monitor_alias_send(scoped_mailbox& me,
-                                                const pid& target,
-                                                const ref& tag, term msg) {
-  me.proc_->monitor_alias_send(target, tag, std::move(msg));
+void detail::mailbox_access::send_gen_call(scoped_mailbox& me,
+                                           const pid& target, const ref& tag,
+                                           term alias_tag, atom label,
+                                           term request) {
+  me.proc_->send_gen_call(target, tag, std::move(alias_tag), label,
+                          std::move(request));
 }
 
 detail::runtime_core& scoped_mailbox::core() const noexcept {

@@ -12,4 +12,38 @@ void signal::operator delete(void* p, std::size_t size) noexcept {
   pool_free(p, size);
 }
 
+namespace {
+
+term build_message(const signal& s, term from, term tag, term payload) {
+  switch (s.kind) {
+  case signal_kind::call_request:
+    return term{atom::from_index(static_cast<std::uint32_t>(s.seq)),
+                term{std::move(from), std::move(tag)}, std::move(payload)};
+  case signal_kind::call_reply:
+    return term{std::move(tag), std::move(payload)};
+  case signal_kind::cast_request:
+    return term{atoms::gen_cast, std::move(payload)};
+  default:
+    return payload;
+  }
+}
+
+} // namespace
+
+term message_term(const signal& s) {
+  return build_message(
+      s, s.kind == signal_kind::call_request ? term{s.from} : term{}, s.extra,
+      s.payload);
+}
+
+void box_message(signal& s) {
+  if (!is_unboxed(s.kind))
+    return;
+  term from =
+      s.kind == signal_kind::call_request ? term{std::move(s.from)} : term{};
+  s.payload = build_message(s, std::move(from), std::move(s.extra),
+                            std::move(s.payload));
+  s.kind = signal_kind::message;
+}
+
 } // namespace otp::detail

@@ -132,6 +132,14 @@ tuple_box* make_tuple_box(std::size_t n) {
   return new (mem) tuple_box{static_cast<std::uint32_t>(n)};
 }
 
+void* cons_box::operator new(std::size_t size) {
+  return pool_allocate(size);
+}
+
+void cons_box::operator delete(void* p, std::size_t size) noexcept {
+  pool_free(p, size);
+}
+
 namespace {
 
 map_box* make_map_box(std::size_t n) {

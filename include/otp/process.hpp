@@ -48,6 +48,11 @@ struct receive_request {
   bool (*match)(const void*, const term&) = nullptr; ///< null: any message
   const void* pred = nullptr;
   std::int64_t timeout_ms = -1; ///< -1: wait forever; 0: poll
+  /// A gen call's wait: its reply with this tag, `[alias | Ref]`, is taken
+  /// unboxed (`match` must accept its `{Tag, Reply}`): `result` is then the
+  /// bare reply, and `reply` says so.
+  const term* reply_tag = nullptr;
+  bool reply = false;
   std::optional<term> result;
 };
 } // namespace detail

@@ -43,7 +43,14 @@ public:
   }
   explicit operator bool() const noexcept { return len_ != 0; }
 
-  friend bool operator==(const ref&, const ref&) noexcept = default;
+  friend bool operator==(const ref& a, const ref& b) noexcept {
+    // Word by word, counter words first (they tell local refs apart): refs
+    // key the monitor and alias tables, and a memcmp call costs more.
+    for (std::size_t i = 0; i < a.words_.size(); ++i)
+      if (a.words_[i] != b.words_[i])
+        return false;
+    return a.node_ == b.node_ && a.creation_ == b.creation_ && a.len_ == b.len_;
+  }
   /// Erlang's term order for refs.
   friend std::strong_ordering operator<=>(const ref& a, const ref& b) noexcept;
 

@@ -191,7 +191,7 @@ private:
       is_task<decltype(std::declval<S&>().handle_continue(
           std::declval<const term&>()))>;
 
-  enum class callback : std::uint8_t { cast, info, continue_ };
+  enum class callback : std::uint8_t { call, cast, info, continue_ };
 
   // -- the event loop ---------------------------------------------------------
 
@@ -224,14 +224,14 @@ private:
       if (pending_continue_) {
         term value = std::move(*pending_continue_);
         pending_continue_.reset();
-        dispatch_other(callback::continue_, value, value);
+        dispatch_other(callback::continue_, value);
         continue;
       }
       if (budget <= 0)
         return step_result::yielded;
       otp::detail::signal* s =
           ctx_.suspended ? take_matching(&accepts_when_suspended, &ctx_.parent)
-                         : pop_message();
+                         : pop_signal();
       if (!s) {
         if (wait_ms_ < 0)
           return step_result::waiting;
@@ -253,11 +253,35 @@ private:
       }
       if (ctx_.suspended)
         reset_save_point();
+      --budget;
+      take(s);
+    }
+  }
+
+  /// Dispatches the message `s` (taken from the queue, freed here). A call
+  /// or a cast that came unboxed is taken apart without building its term.
+  void take(otp::detail::signal* s) {
+    using otp::detail::signal_kind;
+    if (s->kind == signal_kind::call_request &&
+        s->seq == atoms::gen_call.index()) {
+      from caller{std::move(s->from), std::move(s->extra)};
+      term request = std::move(s->payload);
+      delete s;
+      count_in(callback::call, request, &caller);
+      on_call(std::move(caller), request);
+      return;
+    }
+    if (s->kind == signal_kind::cast_request) {
       term msg = std::move(s->payload);
       delete s;
-      --budget;
-      on_message(std::move(msg));
+      count_in(callback::cast, msg, nullptr);
+      dispatch_other(callback::cast, msg);
+      return;
     }
+    otp::detail::box_message(*s);
+    term msg = std::move(s->payload);
+    delete s;
+    on_message(std::move(msg));
   }
 
   static bool accepts_when_suspended(const void* parent, const term& m) {
@@ -373,6 +397,30 @@ private:
     on_message(term{atoms::timeout});
   }
 
+  /// sys statistics and trace for a message that is not a system message.
+  void count_in(callback which, const term& arg, const from* caller) {
+    ++ctx_.messages_in;
+    if (ctx_.trace)
+      trace_in(ctx_, last_message(which, arg, caller));
+  }
+
+  /// The message that brought `arg` to callback `which`: what sys traces
+  /// and crash reports name. Built only for them, since a call or cast
+  /// may have come unboxed.
+  static term last_message(callback which, const term& arg,
+                           const from* caller) {
+    switch (which) {
+    case callback::call:
+      return term{atoms::gen_call, caller->to_term(), arg};
+    case callback::cast:
+      return term{atoms::gen_cast, arg};
+    case callback::info:
+    case callback::continue_:
+      break;
+    }
+    return arg;
+  }
+
   void on_message(term msg) {
     const message_kind kind = classify(msg, ctx_.parent);
     if (kind != message_kind::system) { // sys neither counts nor traces them
@@ -382,25 +430,13 @@ private:
     }
     switch (kind) {
     case message_kind::call:
-      if constexpr (async_call) {
-        set_body(call_async(std::move(msg)));
-      } else {
-        auto caller = *from::from_term(msg[1]);
-        ++ctx_.callbacks;
-        outcome o = guarded(true, [&] {
-          call_result r = server_->handle_call(msg[2], caller);
-          return to_outcome(r);
-        });
-        finish(o, msg, &caller);
-      }
+      on_call(*from::from_term(msg[1]), msg[2]);
       return;
-    case message_kind::cast: {
-      const term& payload = msg[1];
-      dispatch_other(callback::cast, payload, msg);
+    case message_kind::cast:
+      dispatch_other(callback::cast, msg[1]);
       return;
-    }
     case message_kind::info:
-      dispatch_other(callback::info, msg, msg);
+      dispatch_other(callback::info, msg);
       return;
     case message_kind::parent_exit:
       stop_server(msg[2], msg, std::nullopt, nullptr);
@@ -417,19 +453,32 @@ private:
     }
   }
 
-  /// handle_cast, handle_info or handle_continue with `arg`; `last` is the
-  /// message crash reports name.
-  void dispatch_other(callback which, const term& arg, const term& last) {
+  /// handle_call with `request` from `caller`.
+  void on_call(from caller, const term& request) {
+    if constexpr (async_call) {
+      set_body(call_async(std::move(caller), request));
+    } else {
+      ++ctx_.callbacks;
+      outcome o = guarded(true, [&] {
+        call_result r = server_->handle_call(request, caller);
+        return to_outcome(r);
+      });
+      finish(o, callback::call, request, &caller);
+    }
+  }
+
+  /// handle_cast, handle_info or handle_continue with `arg`.
+  void dispatch_other(callback which, const term& arg) {
     const bool async = (which == callback::cast && async_cast) ||
                        (which == callback::info && async_info) ||
                        (which == callback::continue_ && async_continue);
     if (async) {
-      set_body(other_async(which, arg, last));
+      set_body(other_async(which, arg));
       return;
     }
     ++ctx_.callbacks;
     outcome o = guarded(false, [&] { return invoke_sync(which, arg); });
-    finish(o, last, nullptr);
+    finish(o, which, arg, nullptr);
   }
 
   outcome invoke_sync(callback which, const term& arg) {
@@ -447,18 +496,19 @@ private:
       if constexpr (!async_continue)
         r = server_->handle_continue(arg);
       break;
+    case callback::call:
+      break; // calls go through on_call
     }
     return to_outcome(r);
   }
 
-  task<> call_async(term msg) {
-    auto caller = *from::from_term(msg[1]);
+  task<> call_async(from caller, term request) {
     outcome o;
     std::exception_ptr failure;
     ++ctx_.callbacks;
     try {
       if constexpr (async_call) {
-        call_result r = co_await server_->handle_call(msg[2], caller);
+        call_result r = co_await server_->handle_call(request, caller);
         o = to_outcome(r);
       }
     } catch (...) {
@@ -466,10 +516,10 @@ private:
     }
     if (failure)
       o = thrown_outcome(failure, true);
-    finish(o, msg, &caller);
+    finish(o, callback::call, request, &caller);
   }
 
-  task<> other_async(callback which, term arg, term last) {
+  task<> other_async(callback which, term arg) {
     outcome o;
     std::exception_ptr failure;
     ++ctx_.callbacks;
@@ -488,6 +538,8 @@ private:
         if constexpr (async_continue)
           r = co_await server_->handle_continue(arg);
         break;
+      case callback::call:
+        break; // calls go through call_async
       }
       o = to_outcome(r);
     } catch (...) {
@@ -495,14 +547,16 @@ private:
     }
     if (failure)
       o = thrown_outcome(failure, false);
-    finish(o, last, nullptr);
+    finish(o, which, arg, nullptr);
   }
 
   /// Acts on a callback's outcome: reply, then the next action; or
-  /// terminate, reply (for `stop(reason, reply)`) and exit.
-  void finish(outcome& o, const term& last, const from* caller) {
+  /// terminate, reply (for `stop(reason, reply)`) and exit. `which`, `arg`
+  /// and `caller` say what the callback was called with.
+  void finish(outcome& o, callback which, const term& arg, const from* caller) {
     if (o.what == outcome::kind::stop) {
-      stop_server(std::move(o.reason), last, std::move(o.reply), caller);
+      stop_server(std::move(o.reason), last_message(which, arg, caller),
+                  std::move(o.reply), caller);
       return;
     }
     if (o.reply && caller)

@@ -122,9 +122,12 @@ public:
   /// also an alias, active until the DOWN arrives or the demonitor.
   [[nodiscard]] ref monitor_with_alias(const pid& target);
   /// monitor_with_alias with the ref `tag` (new, from ref::make), then
-  /// sends `msg` to `target`, in one signal (a gen call's request). A dead
-  /// target: the DOWN (noproc) comes at once and the message is dropped.
-  void monitor_alias_send(const pid& target, const ref& tag, term msg);
+  /// sends `{Label, {self(), AliasTag}, Request}` to `target`, in one
+  /// unboxed signal (a gen call's request). `alias_tag` is `[alias | tag]`.
+  /// A dead target: the DOWN (noproc) comes at once and the message is
+  /// dropped.
+  void send_gen_call(const pid& target, const ref& tag, term alias_tag,
+                     atom label, term request);
   /// Drops the monitor `tag` held on this process (a gen call answered by
   /// this process: the caller will not need it). True if it was there.
   bool release_monitor(const ref& tag) noexcept;
@@ -193,12 +196,19 @@ protected:
   /// Removes and returns the first message at or after the save point that
   /// `match` accepts, advancing the save point past those it rejects.
   /// With a null `match` any message is taken.
+  /// Messages still unboxed are boxed as the scan reaches them, except a
+  /// call_reply whose tag is `*reply_tag`: that one is taken unboxed (its
+  /// message would match, being the reply a call waits for).
   signal* take_matching(bool (*match)(const void*, const term&),
-                        const void* pred);
+                        const void* pred, const term* reply_tag = nullptr);
   /// Restarts selective scanning at the first message (after a receive).
   void reset_save_point() noexcept { save_ = nullptr; }
   [[nodiscard]] bool has_messages() const noexcept { return queue_head_; }
-  signal* pop_message() noexcept;
+  /// The first message, boxed.
+  signal* pop_message();
+  /// The first message, maybe unboxed (`is_unboxed(kind)`): for code that
+  /// takes the gen_server protocol's messages apart itself.
+  signal* pop_signal() noexcept;
 
   /// Takes every queued signal, applying control signals as they come. May
   /// decide the process must exit (then `exit_pending()`).
@@ -264,8 +274,9 @@ private:
 
 /// The internals of a scoped_mailbox otp++'s behaviours use.
 struct mailbox_access {
-  static void monitor_alias_send(scoped_mailbox& me, const pid& target,
-                                 const ref& tag, term msg);
+  static void send_gen_call(scoped_mailbox& me, const pid& target,
+                            const ref& tag, term alias_tag, atom label,
+                            term request);
 };
 
 /// Sends `s` to `to` as `deliver` does; a dead or remote target answers as
@@ -282,6 +293,14 @@ void send_message(const pid& to, term msg);
 /// process_base::release_monitor), so `to` forgets it too on arrival.
 void send_to_alias(const pid& to, const ref& alias, term msg,
                    bool released_monitor = false);
+/// Sends `{AliasTag, Reply}` to the alias `Ref` of `alias_tag`
+/// (`[alias | Ref]`), as send_to_alias does: a gen call's reply, unboxed
+/// for a local process. Thread-safe.
+void send_gen_reply(const pid& to, term alias_tag, term reply,
+                    bool released_monitor = false);
+/// Sends `{'$gen_cast', Msg}` (a dead process drops it), unboxed for a
+/// local process. Thread-safe.
+void send_gen_cast(const pid& to, term msg);
 /// Sends an exit signal (Erlang's exit/2) from `from` (the null pid when
 /// it comes from outside any process). Thread-safe.
 void send_exit(const pid& to, pid from, term reason);

@@ -26,15 +26,29 @@ enum class signal_kind : std::uint8_t {
   alias_message, ///< payload: the message; extra: the alias it is sent to;
                  ///< seq 1: the sender has dropped the receiver's monitor
                  ///< of that tag (a gen call's reply)
-  monitor_message, ///< a monitor (with alias) and a message in one: from:
-                   ///< watcher; extra: the ref; payload: the message
+  // The gen_server protocol's messages, unboxed: their parts travel as
+  // fields, and the Erlang term is built only if process code looks at the
+  // message (see box_message). A gen_server takes them apart as they are,
+  // which saves the boxes (and their refcounts) of every call and cast.
+  call_request, ///< a gen call: a monitor (with alias) and the message
+                ///< `{Label, {From, Tag}, Payload}` in one: from: the
+                ///< caller (watcher); extra: Tag, `[alias | Ref]` with Ref
+                ///< the monitor's ref; seq: Label's atom index
+  call_reply,   ///< `{Tag, Payload}` sent to the alias Ref of the Tag
+                ///< `[alias | Ref]` in extra; seq 1: as alias_message
+  cast_request, ///< `{'$gen_cast', Payload}`
 };
 
 /// Whether `kind` carries a message (counted by message_queue_len).
 [[nodiscard]] constexpr bool carries_message(signal_kind kind) noexcept {
   return kind == signal_kind::message || kind == signal_kind::timer ||
          kind == signal_kind::alias_message ||
-         kind == signal_kind::monitor_message;
+         kind >= signal_kind::call_request;
+}
+
+/// Whether a message of this kind is still unboxed in the message queue.
+[[nodiscard]] constexpr bool is_unboxed(signal_kind kind) noexcept {
+  return kind >= signal_kind::call_request;
 }
 
 struct signal {
@@ -49,5 +63,12 @@ struct signal {
   static void* operator new(std::size_t size);
   static void operator delete(void* p, std::size_t size) noexcept;
 };
+
+/// The message an unboxed signal stands for (a copy of the payload for
+/// any other message).
+[[nodiscard]] term message_term(const signal& s);
+/// Builds the message of an unboxed signal in place: afterwards `payload`
+/// is the message and the kind is `message`. Others are left as they are.
+void box_message(signal& s);
 
 } // namespace otp::detail

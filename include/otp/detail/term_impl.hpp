@@ -43,6 +43,11 @@ struct cons_box : box {
       : box(box_type::cons), head(std::move(h)), tail(std::move(t)) {
     has_any = head.contains_any() || tail.contains_any();
   }
+  /// Cells come from the runtime's pool, as tuples do: every gen call's
+  /// tag `[alias | Ref]` is one, and lists are built a cell at a time.
+  static void* operator new(std::size_t size);
+  static void operator delete(void* p, std::size_t size) noexcept;
+
   term head;
   term tail;
 };
