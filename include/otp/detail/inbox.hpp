@@ -25,8 +25,12 @@ public:
   push_result push(signal* s) noexcept {
     signal* head = head_.load(std::memory_order_relaxed);
     for (;;) {
-      if (head == closed_tag())
+      if (head == closed_tag()) {
+        // A failed CAS may have linked `s` to signals the closing owner now
+        // holds: the caller gets `s` back alone.
+        s->next = nullptr;
         return push_result::closed;
+      }
       s->next = head == blocked_tag() ? nullptr : head;
       if (head_.compare_exchange_weak(head, s, std::memory_order_acq_rel,
                                       std::memory_order_relaxed))
