@@ -577,3 +577,42 @@ TEST(RuntimeConcurrency, SenderThatNeverWaitsKeepsOrderWhileItsReceiverMoves) {
       me.self());
   EXPECT_EQ(me.receive(guard), (term{"counted"_a, 3 * n}));
 }
+
+TEST(RuntimeConcurrency, ScopedMailboxTimedOutWaitsLoseNoMessageAndNoWakeUp) {
+  // Receives that time out race with the pushes that would wake them (a
+  // push that finds the mailbox blocked owes it a wake-up even if the wait
+  // has just timed out); later waits must still sleep and wake correctly.
+  constexpr int n = 20'000;
+  otp::runtime rt{options()};
+  otp::scoped_mailbox me{rt};
+  auto sender = rt.spawn([](otp::process& self) -> otp::task<> {
+    auto to = (co_await self.receive()).as_pid();
+    for (int i = 0; i < n; ++i) {
+      self.send(to, i);
+      if (i % 7 == 0)
+        co_await self.yield();
+    }
+  });
+  me.send(sender, me.self());
+  for (int expected = 0; expected < n;) {
+    // Zero: an immediate timeout whenever nothing is there yet.
+    if (auto m = me.receive(0ms)) {
+      ASSERT_EQ(*m, term{expected});
+      ++expected;
+    }
+  }
+  // Then round trips whose replies come late enough that the mailbox
+  // sleeps: a stale wake-up would end them early or a lost one hang them.
+  auto echo = rt.spawn([](otp::process& self) -> otp::task<> {
+    for (;;) {
+      auto m = co_await self.receive();
+      for (int i = 0; i < 200; ++i)
+        co_await self.yield();
+      self.send(m[0].as_pid(), m[1]);
+    }
+  });
+  for (int i = 0; i < 200; ++i) {
+    me.send(echo, term{me.self(), i});
+    ASSERT_EQ(me.receive(guard), term{i});
+  }
+}
