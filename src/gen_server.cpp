@@ -601,6 +601,10 @@ void cast(process& self, const server_ref& server, term msg) {
   }
 }
 
+void cast(process&, const pid& server, term msg) {
+  otp::detail::send_gen_cast(server, std::move(msg));
+}
+
 void cast(runtime& rt, const server_ref& server, term msg) {
   if (pid target = server.resolve(rt.core()))
     otp::detail::send_gen_cast(target, std::move(msg));

@@ -94,6 +94,8 @@ inbox::push_result process_base::enqueue(signal* s) noexcept {
   if (result == inbox::push_result::unblocked) {
     status_.store(1, std::memory_order_relaxed); // runnable
     wake();
+  } else if (result == inbox::push_result::queued) {
+    rt_.scheduler().pushed_to_runnable(this);
   }
   return result;
 }

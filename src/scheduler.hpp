@@ -22,6 +22,11 @@ public:
   /// A signal woke `p`. Thread-safe. A worker thread keeps `p` local (it
   /// runs next there, as the BEAM does with a woken process).
   virtual void wake(detail::process_base* p) noexcept = 0;
+  /// A signal was pushed to `p`, which was runnable already (queued, in a
+  /// `next` slot, or running): no wake-up was needed. Thread-safe; lets a
+  /// worker notice a sender that keeps feeding the process waiting behind
+  /// it (see docs/design/scheduler.md, "A sender that runs ahead").
+  virtual void pushed_to_runnable(detail::process_base* /*p*/) noexcept {}
   /// A new process. Thread-safe.
   virtual void spawn(detail::process_base* p) noexcept = 0;
   /// `p` used its budget: requeue it behind the others. Worker only.

@@ -4,6 +4,7 @@
 #include "runtime_core.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -43,16 +44,28 @@ public:
       }
       // A reply often comes within microseconds (a call to a process):
       // look for it a little while before sleeping, since being woken
-      // costs a futex round trip and a context switch.
-      if (spin_until_pending(deadline))
+      // costs a futex round trip and a context switch. Pushes meanwhile
+      // only link their signal (the inbox is not blocked): the hand-off is
+      // lock-free. The lock is let go so that end() need not wait.
+      lock.unlock();
+      bool arrived = spin_until_pending(deadline);
+      lock.lock();
+      if (arrived || ended_)
         continue;
       if (!inbox_.try_block())
         continue;
-      woken_ = false;
-      bool woke =
-          wake_cv_.wait_until(lock, deadline, [this] { return woken_; });
+      // Blocked: exactly one pusher will call wake() for this wait.
+      ++wakes_owed_;
+      sleeping_.store(true, std::memory_order_seq_cst);
+      bool woke = wake_cv_.wait_until(lock, deadline, [this] {
+        return ended_ || wakes_.load(std::memory_order_seq_cst) >= wakes_owed_;
+      });
+      sleeping_.store(false, std::memory_order_relaxed);
       if (!woke) {
-        inbox_.unblock();
+        // Timed out. If a pusher got in first, its wake() is still owed
+        // and will come: count it, so that it cannot end a later wait.
+        if (inbox_.unblock())
+          --wakes_owed_;
         drain();
         if (signal* s = take_matching(match, pred)) {
           term out = std::move(s->payload);
@@ -127,8 +140,7 @@ public:
       if (ended_)
         return;
       set_exit(std::move(reason));
-      end_locked();
-      woken_ = true; // a thread waiting in receive returns nullopt
+      end_locked(); // a thread waiting in receive returns nullopt
     }
     wake_cv_.notify_all();
   }
@@ -158,11 +170,18 @@ protected:
   [[nodiscard]] std::size_t user_memory() const noexcept override {
     return 0;
   }
+  /// The pusher that found the inbox blocked. The owner announces that it
+  /// sleeps (sleeping_) before its last look at wakes_, and this bumps
+  /// wakes_ before looking at sleeping_ (a Dekker handshake, seq_cst): either
+  /// the owner sees the bump and does not sleep, or this sees it asleep and
+  /// notifies it. The mutex orders the notify after the owner's wait began.
+  /// So a worker replying to a thread that is about to sleep neither takes
+  /// its lock nor makes a syscall.
   void wake() noexcept override {
-    {
-      std::lock_guard lock{mutex_};
-      woken_ = true;
-    }
+    wakes_.fetch_add(1, std::memory_order_seq_cst);
+    if (!sleeping_.load(std::memory_order_seq_cst))
+      return;
+    { std::lock_guard lock{mutex_}; }
     wake_cv_.notify_one();
   }
 
@@ -174,7 +193,11 @@ private:
 
   mutable std::mutex mutex_;
   std::condition_variable wake_cv_;
-  bool woken_ = false;
+  /// wake() calls so far (pushers), and the number the owner has waited for
+  /// (owner, under mutex_): a wait ends when the first reaches the second.
+  std::atomic<std::uint64_t> wakes_{0};
+  std::uint64_t wakes_owed_ = 0;
+  std::atomic<bool> sleeping_{false}; ///< the owner is in (or entering) wait
   bool ended_ = false;
 };
 

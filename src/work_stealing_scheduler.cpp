@@ -98,6 +98,9 @@ struct worker {
   std::atomic<std::uint64_t> turns{0};
   alignas(64) std::atomic<std::uint32_t> wake_flag{0};
   std::uint32_t next_streak = 0;
+  /// Signals this turn's process pushed to the process in `next` (which
+  /// cannot run before this turn ends). Owner only.
+  std::uint32_t sends_to_next = 0;
   std::uint32_t rng = 1;
   std::vector<process_base*> batch;
   std::vector<std::uint64_t> seen_turns;
@@ -141,6 +144,26 @@ public:
     }
     push_global(p);
     notify_if_idle();
+  }
+
+  void pushed_to_runnable(process_base* p) noexcept override {
+    auto* w = local_worker();
+    if (!w || w->next.load(std::memory_order_relaxed) != p)
+      return;
+    // The running process keeps feeding the one waiting in `next`, which
+    // runs here only after it: a sender that never waits (casts) would
+    // fill its mailbox before it ran. Make it stealable and get a parked
+    // worker, so that it drains on the other core as the sender sends.
+    // Partners that alternate (ping-pong, call) send once per turn and
+    // stay together.
+    if (++w->sends_to_next < sends_before_release)
+      return;
+    w->sends_to_next = 0;
+    if (w->next.compare_exchange_strong(p, nullptr,
+                                        std::memory_order_acq_rel)) {
+      push_local(*w, p);
+      notify_if_idle();
+    }
   }
 
   void begin_batch() noexcept override {
@@ -198,6 +221,10 @@ public:
   }
 
 private:
+  /// Sends in one turn to the process in `next` before it is released to
+  /// other workers (see pushed_to_runnable).
+  static constexpr std::uint32_t sends_before_release = 64;
+
   worker* local_worker() const noexcept {
     return this_scheduler == this ? this_worker : nullptr;
   }
@@ -307,9 +334,16 @@ private:
 
   /// Spins for a short bounded time looking for work, then parks.
   process_base* search(worker& w) noexcept {
-    spinning_.fetch_add(1, std::memory_order_seq_cst);
+    // Go's rule: spin only while spinners are fewer than half the workers
+    // that are not parked. With every worker idle, one spins and the others
+    // park: a spinner per core would compete for the cores with threads that
+    // have real work, such as a foreign thread waiting for a reply (three
+    // spinning threads on two cores are time-sliced by the kernel).
+    auto spinners = spinning_.fetch_add(1, std::memory_order_seq_cst);
+    auto awake = static_cast<int>(workers_.size()) -
+                 idle_.load(std::memory_order_relaxed);
+    const int rounds = 2 * spinners < awake ? 64 : 1;
     process_base* found = nullptr;
-    constexpr int rounds = 64;
     auto& turns = w.seen_turns;
     turns.resize(workers_.size());
     for (auto& v : workers_)
@@ -320,7 +354,7 @@ private:
       found = take_global(w);
       if (!found)
         found = steal(w, round >= rounds / 2 ? &turns : nullptr);
-      if (!found)
+      if (!found && round + 1 < rounds)
         // Pause between attempts, but notice new work at once: a process
         // woken from outside the workers (a foreign thread's call) waits
         // for this loop to see it.
@@ -391,6 +425,7 @@ private:
       // Only this worker writes its counter: no locked instruction needed.
       w.turns.store(w.turns.load(std::memory_order_relaxed) + 1,
                     std::memory_order_relaxed);
+      w.sends_to_next = 0;
       p->run();
     }
     this_worker = nullptr;

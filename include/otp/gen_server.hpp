@@ -531,6 +531,10 @@ expected<term, term> call(scoped_mailbox& me, server_ref server, term request,
 /// `gen_server:cast`: never fails, even to a dead or unknown server.
 void cast(process& self, const server_ref& server, term msg);
 void cast(runtime& rt, const server_ref& server, term msg);
+/// The same to a pid, without making a server_ref: that would copy the pid,
+/// two atomic RMWs per cast on the server's control block, a cache line the
+/// server's worker is writing (it drains the inbox beside it).
+void cast(process& self, const pid& server, term msg);
 
 /// `gen_server:stop(Server, Reason, Timeout)`: returns once the server has
 /// run terminate and exited with `reason`. Otherwise the caller exits with

@@ -5,6 +5,7 @@
 // timeout is what is tested.
 
 #include "otp/actor.hpp"
+#include "otp/gen_server.hpp"
 #include "otp/runtime.hpp"
 #include "otp/scoped_mailbox.hpp"
 
@@ -524,5 +525,94 @@ TEST(RuntimeConcurrency, BusyProcessesDoNotStarveOthersOnOneWorker) {
         },
         me.self(), i);
     EXPECT_EQ(me.receive(guard), term{i}) << "newcomer " << i << " starved";
+  }
+}
+
+namespace {
+
+/// Counts `inc` casts; `count` answers how many so far.
+class cast_counter : public otp::gen_server::server<cast_counter> {
+public:
+  call_result handle_call(const term& request, const from&) {
+    if (request.is_atom("count"_a))
+      return reply(count_);
+    return stop(term{"bad_call"_a, request});
+  }
+  cast_result handle_cast(const term& msg) {
+    if (!msg.is_integer() || msg.as_int() != count_)
+      return stop(term{"out_of_order"_a, msg, count_});
+    ++count_;
+    return noreply();
+  }
+
+private:
+  std::int64_t count_ = 0;
+};
+
+} // namespace
+
+TEST(RuntimeConcurrency, SenderThatNeverWaitsKeepsOrderWhileItsReceiverMoves) {
+  // The receiver is woken into the sender's `next` slot by the first
+  // message; the sender keeps sending without waiting, so the scheduler
+  // hands the receiver to the other workers (stealable) while its inbox
+  // still fills (docs/design/scheduler.md). Order and count must hold.
+  constexpr std::int64_t n = 200'000;
+  otp::runtime rt{otp::runtime_options{.workers = 2}};
+  otp::scoped_mailbox me{rt};
+  rt.spawn(
+      [](otp::process& self, pid report) -> otp::task<> {
+        auto server =
+            co_await otp::gen_server::start_link<cast_counter>(self, {});
+        if (!server)
+          throw std::runtime_error("start_link failed");
+        for (int round = 0; round < 3; ++round) {
+          auto base = (co_await otp::gen_server::call(self, *server, "count"_a))
+                          .as_int();
+          for (std::int64_t i = 0; i < n; ++i)
+            otp::gen_server::cast(self, *server, base + i);
+        }
+        auto counted = co_await otp::gen_server::call(self, *server, "count"_a);
+        self.send(report, term{"counted"_a, counted});
+      },
+      me.self());
+  EXPECT_EQ(me.receive(guard), (term{"counted"_a, 3 * n}));
+}
+
+TEST(RuntimeConcurrency, ScopedMailboxTimedOutWaitsLoseNoMessageAndNoWakeUp) {
+  // Receives that time out race with the pushes that would wake them (a
+  // push that finds the mailbox blocked owes it a wake-up even if the wait
+  // has just timed out); later waits must still sleep and wake correctly.
+  constexpr int n = 20'000;
+  otp::runtime rt{options()};
+  otp::scoped_mailbox me{rt};
+  auto sender = rt.spawn([](otp::process& self) -> otp::task<> {
+    auto to = (co_await self.receive()).as_pid();
+    for (int i = 0; i < n; ++i) {
+      self.send(to, i);
+      if (i % 7 == 0)
+        co_await self.yield();
+    }
+  });
+  me.send(sender, me.self());
+  for (int expected = 0; expected < n;) {
+    // Zero: an immediate timeout whenever nothing is there yet.
+    if (auto m = me.receive(0ms)) {
+      ASSERT_EQ(*m, term{expected});
+      ++expected;
+    }
+  }
+  // Then round trips whose replies come late enough that the mailbox
+  // sleeps: a stale wake-up would end them early or a lost one hang them.
+  auto echo = rt.spawn([](otp::process& self) -> otp::task<> {
+    for (;;) {
+      auto m = co_await self.receive();
+      for (int i = 0; i < 200; ++i)
+        co_await self.yield();
+      self.send(m[0].as_pid(), m[1]);
+    }
+  });
+  for (int i = 0; i < 200; ++i) {
+    me.send(echo, term{me.self(), i});
+    ASSERT_EQ(me.receive(guard), term{i});
   }
 }

@@ -64,9 +64,12 @@ public:
   }
 
   /// Undoes try_block when the owner is run without a push (e.g. shutdown).
-  void unblock() noexcept {
+  /// False if a push came first (that pusher saw `blocked`: it wakes the
+  /// owner).
+  bool unblock() noexcept {
     signal* expected = blocked_tag();
-    head_.compare_exchange_strong(expected, nullptr, std::memory_order_acq_rel);
+    return head_.compare_exchange_strong(expected, nullptr,
+                                         std::memory_order_acq_rel);
   }
 
   /// Closes the inbox for good and returns what was still queued, oldest
