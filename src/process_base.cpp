@@ -777,14 +777,17 @@ void process_base::terminate() noexcept {
     s->payload = reason;
     send_signal(to, s);
   };
-  if (watcher)
-    send_down(watcher, ref::local_from_counter(watcher_tag_));
-  if (ex) {
+  // Exit signals before DOWNs, as the BEAM sends them: a process both
+  // linked to and monitoring us (trapping exits) gets the 'EXIT' first.
+  if (ex)
     ex->links.for_each([&](const pid& to, bool) {
       auto* s = make_signal(signal_kind::exit_linked, self());
       s->payload = reason;
       send_signal(to, s);
     });
+  if (watcher)
+    send_down(watcher, ref::local_from_counter(watcher_tag_));
+  if (ex) {
     ex->monitored_by.for_each([&](const ref& tag, const monitor_in& m) {
       if (m.object.is_nil()) {
         send_down(m.watcher, tag);
