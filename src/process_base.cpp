@@ -30,6 +30,12 @@ term down_message(const ref& tag, const term& object, const term& reason) {
   return term{atoms::DOWN, tag, atoms::process, object, reason};
 }
 
+/// Whether `tag` is a local ref its counter alone rebuilds (as a term
+/// stores it inline): only those fit the inline watcher slot.
+bool counter_ref(const ref& tag) noexcept {
+  return tag.is_local() && ref::local_from_counter(tag.counter()) == tag;
+}
+
 template <class Vec, class Pred>
 bool erase_first(Vec& v, Pred pred) {
   auto it = std::find_if(v.begin(), v.end(), pred);
@@ -81,6 +87,39 @@ process_extras& process_base::extras() {
     extras_ = std::make_unique<process_extras>();
   }
   return *extras_;
+}
+
+void process_base::add_watcher(const ref& tag, pid watcher, term object) {
+  const bool names_us =
+      object.is_nil() || (object.is_pid() && object.as_pid().block() == this);
+  if (!watcher_ && names_us && counter_ref(tag)) {
+    std::lock_guard lock{lock_};
+    watcher_tag_ = tag.counter();
+    watcher_ = std::move(watcher);
+    return;
+  }
+  auto& in = extras();
+  std::lock_guard lock{lock_};
+  // No object when it names us: the DOWN uses our pid (see terminate), and
+  // holding our own pid here would keep this block alive.
+  in.monitored_by.insert(
+      tag,
+      monitor_in{std::move(watcher), names_us ? term{} : std::move(object)});
+}
+
+bool process_base::remove_watcher(const ref& tag) noexcept {
+  if (watcher_ && watcher_tag_ == tag.counter() && counter_ref(tag)) {
+    pid gone;
+    {
+      std::lock_guard lock{lock_};
+      gone = std::move(watcher_);
+    }
+    return true;
+  }
+  if (!extras_)
+    return false;
+  std::lock_guard lock{lock_};
+  return extras_->monitored_by.erase(tag);
 }
 
 // -- sending ------------------------------------------------------------------
@@ -280,18 +319,12 @@ void process_base::handle_signal(signal* s) noexcept {
       return;
     }
     break; // the alias is no longer active: the message never lands
-  case signal_kind::call_request: {
-    auto& in = extras();
-    {
-      std::lock_guard lock{lock_};
-      // No object: the DOWN names this process (see terminate), and
-      // holding our own pid here would cost two refcount updates a call.
-      in.monitored_by.insert(s->extra.tail().as_ref(),
-                             monitor_in{s->from, term{}});
-    }
+  case signal_kind::call_request:
+    // No object: the DOWN names this process (see terminate), and holding
+    // our own pid here would cost two refcount updates a call.
+    add_watcher(s->extra.tail().as_ref(), s->from, term{});
     append_message(s);
     return;
-  }
   case signal_kind::call_reply: {
     if (!extras_)
       break;
@@ -306,6 +339,7 @@ void process_base::handle_signal(signal* s) noexcept {
     return;
   }
   case signal_kind::cast_request:
+  case signal_kind::down_message: // made here only from a down, never sent
     append_message(s);
     return;
   case signal_kind::link: {
@@ -338,23 +372,14 @@ void process_base::handle_signal(signal* s) noexcept {
   case signal_kind::forced_exit:
     set_exit(std::move(s->payload));
     break;
-  case signal_kind::monitor: {
-    auto& in = extras();
-    std::lock_guard lock{lock_};
-    in.monitored_by.insert(s->extra.as_ref(),
-                           monitor_in{s->from, std::move(s->payload)});
+  case signal_kind::monitor:
+    add_watcher(s->extra.as_ref(), std::move(s->from), std::move(s->payload));
     break;
-  }
   case signal_kind::demonitor:
-    if (extras_) {
-      {
-        std::lock_guard lock{lock_};
-        extras_->monitored_by.erase(s->extra.as_ref());
-      }
-      // A process that was watched once (a synchronous start's monitor)
-      // need not keep empty tables while it idles.
-      compact();
-    }
+    remove_watcher(s->extra.as_ref());
+    // A process that was watched once (a synchronous start's monitor)
+    // need not keep empty tables while it idles.
+    compact();
     break;
   case signal_kind::down: {
     bool active = false;
@@ -365,7 +390,9 @@ void process_base::handle_signal(signal* s) noexcept {
     if (active) {
       if (!extras_->aliases.empty())
         extras_->aliases.erase(s->extra.as_ref()); // {alias, demonitor}
-      append_message(s); // payload is the whole 'DOWN' tuple
+      if (s->seq == 1)
+        s->kind = signal_kind::down_message; // boxed when code looks at it
+      append_message(s); // else payload is the whole 'DOWN' tuple
       return;
     }
     break; // demonitored meanwhile
@@ -593,10 +620,7 @@ void process_base::send_gen_call(const pid& target, const ref& tag,
 }
 
 bool process_base::release_monitor(const ref& tag) noexcept {
-  if (!extras_)
-    return false;
-  std::lock_guard lock{lock_};
-  return extras_->monitored_by.erase(tag);
+  return remove_watcher(tag);
 }
 
 void process_base::compact() noexcept {
@@ -641,8 +665,12 @@ bool process_base::demonitor(const ref& tag, bool flush) noexcept {
     signal* prev = nullptr;
     for (signal* s = queue_head_; s; prev = s, s = s->next) {
       const term& m = s->payload;
-      if (s->kind == signal_kind::message && m.is_tuple() && m.size() == 5 &&
-          m[0] == term{atoms::DOWN} && m[1].is_ref() && m[1].as_ref() == tag) {
+      const bool down = s->kind == signal_kind::down_message
+                            ? s->extra.as_ref() == tag
+                            : s->kind == signal_kind::message && m.is_tuple() &&
+                                  m.size() == 5 && m[0] == term{atoms::DOWN} &&
+                                  m[1].is_ref() && m[1].as_ref() == tag;
+      if (down) {
         (prev ? prev->next : queue_head_) = s->next;
         if (queue_tail_ == s)
           queue_tail_ = prev;
@@ -674,15 +702,12 @@ void process_base::adopt_link(process_base& child) {
 ref process_base::adopt_monitor(process_base& child) {
   take_signals_now_and_then();
   auto tag = ref::make();
-  auto it = child.self();
   {
     auto& ex = extras();
     std::lock_guard lock{lock_};
-    ex.monitors.insert(tag, it);
+    ex.monitors.insert(tag, child.self());
   }
-  auto& cex = child.extras();
-  std::lock_guard lock{child.lock_};
-  cex.monitored_by.insert(tag, monitor_in{self(), term{it}});
+  child.add_watcher(tag, self(), term{}); // the DOWN names the child
   return tag;
 }
 
@@ -734,27 +759,45 @@ void process_base::terminate() noexcept {
 
   std::unique_ptr<process_extras> ex;
   std::unique_ptr<std::vector<std::uint64_t>> timers;
+  pid watcher;
   {
     // alive_ is already false: add_timer refuses new timers from now on.
     std::lock_guard lock{lock_};
     ex = std::move(extras_);
     timers = std::move(timers_);
+    watcher = std::move(watcher_);
   }
   if (timers)
     for (auto key : *timers)
       rt_.timers().cancel(key);
   const term& reason = exit_reason_;
-  if (ex) {
+  // A DOWN naming us by pid travels unboxed (see signal_kind::down).
+  auto send_down = [&](const pid& to, const ref& tag) {
+    auto* s = make_signal(signal_kind::down, self());
+    s->extra = tag;
+    s->seq = 1;
+    s->payload = reason;
+    send_signal(to, s);
+  };
+  // Exit signals before DOWNs, as the BEAM sends them: a process both
+  // linked to and monitoring us (trapping exits) gets the 'EXIT' first.
+  if (ex)
     ex->links.for_each([&](const pid& to, bool) {
       auto* s = make_signal(signal_kind::exit_linked, self());
       s->payload = reason;
       send_signal(to, s);
     });
+  if (watcher)
+    send_down(watcher, ref::local_from_counter(watcher_tag_));
+  if (ex) {
     ex->monitored_by.for_each([&](const ref& tag, const monitor_in& m) {
+      if (m.object.is_nil()) {
+        send_down(m.watcher, tag);
+        return;
+      }
       auto* s = make_signal(signal_kind::down, self());
       s->extra = tag;
-      s->payload = down_message(
-          tag, m.object.is_nil() ? term{self()} : m.object, reason);
+      s->payload = down_message(tag, m.object, reason);
       send_signal(m.watcher, s);
     });
     ex->monitors.for_each([&](const ref& tag, const pid& target) {
@@ -795,6 +838,8 @@ void process_base::fill_info(process_info& out) const {
   out.memory =
       sizeof(*this) + user_memory() + out.message_queue_len * sizeof(signal);
   std::lock_guard lock{lock_};
+  if (watcher_)
+    out.monitored_by.push_back(watcher_);
   if (extras_) {
     extras_->links.for_each(
         [&](const pid& p, bool) { out.links.push_back(p); });

@@ -14,6 +14,11 @@ void signal::operator delete(void* p, std::size_t size) noexcept {
 
 namespace {
 
+/// Whether the boxed message names the signal's sender.
+bool carries_sender(signal_kind kind) noexcept {
+  return kind == signal_kind::call_request || kind == signal_kind::down_message;
+}
+
 term build_message(const signal& s, term from, term tag, term payload) {
   switch (s.kind) {
   case signal_kind::call_request:
@@ -23,6 +28,9 @@ term build_message(const signal& s, term from, term tag, term payload) {
     return term{std::move(tag), std::move(payload)};
   case signal_kind::cast_request:
     return term{atoms::gen_cast, std::move(payload)};
+  case signal_kind::down_message:
+    return term{atoms::DOWN, std::move(tag), atoms::process, std::move(from),
+                std::move(payload)};
   default:
     return payload;
   }
@@ -31,16 +39,14 @@ term build_message(const signal& s, term from, term tag, term payload) {
 } // namespace
 
 term message_term(const signal& s) {
-  return build_message(
-      s, s.kind == signal_kind::call_request ? term{s.from} : term{}, s.extra,
-      s.payload);
+  return build_message(s, carries_sender(s.kind) ? term{s.from} : term{},
+                       s.extra, s.payload);
 }
 
 void box_message(signal& s) {
   if (!is_unboxed(s.kind))
     return;
-  term from =
-      s.kind == signal_kind::call_request ? term{std::move(s.from)} : term{};
+  term from = carries_sender(s.kind) ? term{std::move(s.from)} : term{};
   s.payload = build_message(s, std::move(from), std::move(s.extra),
                             std::move(s.payload));
   s.kind = signal_kind::message;

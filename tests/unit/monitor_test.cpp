@@ -365,3 +365,60 @@ TEST(Monitor, NoprocDownComesAfterMessagesTheDeadTargetSentFirst) {
   EXPECT_EQ(me.receive(0ms), term{"last_words"_a});
   EXPECT_EQ(me.receive(0ms), down_msg(tag, target, atoms::noproc));
 }
+
+TEST(Monitor, WatchersComeAndGoInAnyOrder) {
+  // A process keeps its first watcher in its control block and the others
+  // in a table: demonitoring either kind, and monitoring again after, must
+  // still give exactly the active watchers their DOWNs.
+  otp::testkit tk;
+  auto target = tk.spawn(exit_with_first_message);
+  ref t1, t2, t3;
+  auto watch_then_drop = [target](ref& tag) {
+    return [target, &tag](otp::process& self) -> otp::task<> {
+      tag = self.monitor(target);
+      const auto drop = equals("drop"_a); // not built inside the co_await
+      co_await self.receive(drop);
+      (void)self.demonitor(tag);
+      co_await self.receive(nothing);
+    };
+  };
+  auto w1 = tk.spawn(watch_then_drop(t1)); // the inline slot
+  auto w2 = tk.spawn(watch_then_drop(t2)); // the table
+  tk.run_until_idle();
+  EXPECT_EQ(tk.info(target)->monitored_by, (std::vector<pid>{w1, w2}));
+  tk.send(w1, "drop"_a);
+  tk.run_until_idle();
+  EXPECT_EQ(tk.info(target)->monitored_by, std::vector<pid>{w2});
+  auto w3 = tk.spawn(watch_then_drop(t3)); // takes the freed slot
+  tk.run_until_idle();
+  tk.send(w2, "drop"_a);
+  tk.run_until_idle();
+  EXPECT_EQ(tk.info(target)->monitored_by, std::vector<pid>{w3});
+  tk.send(target, "boom"_a);
+  tk.run_until_idle();
+  EXPECT_TRUE(tk.mailbox(w1).empty());
+  EXPECT_TRUE(tk.mailbox(w2).empty());
+  EXPECT_EQ(tk.mailbox(w3),
+            (std::vector<term>{down_msg(t3, target, "boom"_a)}));
+}
+
+TEST(Monitor, SpawnMonitorDownMatchesByPattern) {
+  // The DOWN of a spawn_monitor waits in the queue unboxed; a selective
+  // receive that skips other messages must still see its full tuple.
+  otp::testkit tk;
+  term got;
+  pid child;
+  ref tag;
+  auto parent =
+      tk.spawn([&got, &child, &tag](otp::process& self) -> otp::task<> {
+        std::tie(child, tag) = self.spawn_monitor(exit_with_first_message);
+        self.send(child, "bye"_a);
+        self.send(self.self(), "other"_a);
+        const auto down = down_of(tag); // not built inside the co_await
+        got = co_await self.receive(down);
+        co_await self.receive(nothing);
+      });
+  tk.run_until_idle();
+  EXPECT_EQ(got, down_msg(tag, child, "bye"_a));
+  EXPECT_EQ(tk.mailbox(parent), std::vector<term>{"other"_a});
+}

@@ -248,6 +248,12 @@ private:
   void terminate() noexcept;
   void bounce_leftovers(signal* s, const term& reason) noexcept;
   process_extras& extras();
+  /// Records the monitor `tag` that `watcher` holds on this process; its
+  /// DOWN names `object` ([] or our own pid: this process). Owner only (or
+  /// the spawner before the process runs).
+  void add_watcher(const ref& tag, pid watcher, term object);
+  /// Forgets the monitor `tag` held on this process. True if it was there.
+  bool remove_watcher(const ref& tag) noexcept;
 
   runtime_core& rt_;
   signal* queue_head_ = nullptr;
@@ -255,21 +261,31 @@ private:
   signal* save_ = nullptr;     ///< last message rejected by selective receive
   signal* leftover_ = nullptr; ///< signals taken after the exit was decided
   std::unique_ptr<process_extras> extras_;
+  /// The first monitor held on this process whose DOWN names it by pid
+  /// (spawn_monitor's, a synchronous start's, a gen call's) lives here, not
+  /// in extras_: most processes are watched by one process at a time, and
+  /// a spawn_monitor then allocates no extras block nor table for the
+  /// child. Null when unused. Owner writes, under lock_ (process_info).
+  pid watcher_;
+  std::uint64_t watcher_tag_ = 0; ///< the counter of its (local) ref
   /// Keys of pending timers aimed at this process; any thread adds, under
   /// lock_ (so they live outside extras_, which only the owner creates).
   std::unique_ptr<std::vector<std::uint64_t>> timers_;
+  term exit_reason_;
+  std::uint64_t timeout_fired_ = 0;
+  std::atomic<std::uint32_t> queue_len_{0};
+  // The byte-sized fields come last: a derived kind's small fields fill
+  // the tail padding (the Itanium ABI reuses it), which keeps the common
+  // process kinds within their pool size class.
   mutable spin_lock lock_; ///< guards extras_ contents for readers
   std::atomic<bool> alive_{true};
   /// Index into running, runnable, waiting, exiting; a new process is
   /// runnable until it first runs.
   std::atomic<std::uint8_t> status_{1};
-  std::atomic<std::uint32_t> queue_len_{0};
   std::atomic<bool> trap_exit_{false}; ///< owner writes; process_info reads
   bool exiting_ = false;
-  bool exit_by_signal_ = false; ///< an exit signal (not the code) ended it
-  term exit_reason_;
-  std::uint64_t timeout_fired_ = 0;
-  std::uint32_t ops_since_drain_ = 0;
+  bool exit_by_signal_ = false;      ///< an exit signal (not the code) ended it
+  std::uint8_t ops_since_drain_ = 0; ///< see take_signals_now_and_then
 };
 
 /// The internals of a scoped_mailbox otp++'s behaviours use.

@@ -20,7 +20,9 @@ enum class signal_kind : std::uint8_t {
   unlink,        ///< from: the process that unlinked
   monitor,       ///< from: watcher; extra: the ref; payload: name or []
   demonitor,     ///< from: watcher; extra: the ref
-  down,          ///< extra: the ref; payload: reason; from: the dead process
+  down,          ///< extra: the ref; from: the dead process; payload: the
+                 ///< 'DOWN' message, or with seq 1 the reason alone (the
+                 ///< DOWN names `from`: it becomes a down_message)
   timeout,       ///< a receive timeout fired; seq: which receive
   timer,         ///< a timer message: payload: the message; seq: timer id
   alias_message, ///< payload: the message; extra: the alias it is sent to;
@@ -37,6 +39,10 @@ enum class signal_kind : std::uint8_t {
   call_reply,   ///< `{Tag, Payload}` sent to the alias Ref of the Tag
                 ///< `[alias | Ref]` in extra; seq 1: as alias_message
   cast_request, ///< `{'$gen_cast', Payload}`
+  down_message, ///< `{'DOWN', Ref, process, From, Payload}` with Ref in
+                ///< extra: a monitor's DOWN naming the dead process by
+                ///< pid, as most do. Unboxed, a process that takes many
+                ///< DOWNs later (a spawner) holds no tuple for each.
 };
 
 /// Whether `kind` carries a message (counted by message_queue_len).

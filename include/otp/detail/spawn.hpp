@@ -68,6 +68,9 @@ protected:
 private:
   bool complete_receive(receive_request& r); // a pattern may throw
 
+  // First: they fit in process_base's tail padding (see its fields).
+  bool yielding_ = false;
+  std::uint32_t frame_size_ = 0; ///< the body's coroutine frame
   std::coroutine_handle<task_promise<void>> body_;
   std::coroutine_handle<> resume_point_;
   receive_request* waiting_ = nullptr;
@@ -80,9 +83,7 @@ private:
   /// gen_server client) does not start and cancel a timer each time.
   std::uint64_t timer_deadline_ = 0;
   std::uint64_t receive_deadline_ = 0;
-  int* budget_ = nullptr;        ///< the current turn's budget
-  std::uint32_t frame_size_ = 0; ///< the body's coroutine frame
-  bool yielding_ = false;
+  int* budget_ = nullptr; ///< the current turn's budget
 };
 
 template <class Body, class... Args>
