@@ -6,6 +6,7 @@
 #include "otp/runtime.hpp"
 #include "otp/scoped_mailbox.hpp"
 #include "otp/term_parse.hpp"
+#include "receive_patterns.hpp"
 #include "runtime_core.hpp"
 
 #include <algorithm>
@@ -21,6 +22,9 @@ namespace otp::application {
 // A named namespace, not an anonymous one: its types live in coroutine
 // frames, and the sanitizer presets build the library as one unit.
 namespace app_impl {
+
+using internal::down_of;
+using internal::exit_of;
 
 using registry = detail::application_registry;
 using spec_ptr = std::shared_ptr<const spec>;
@@ -104,15 +108,6 @@ struct master_event {
   }
 };
 
-struct exit_of {
-  explicit exit_of(pid p) : who(std::move(p)) {}
-  pid who;
-  bool operator()(const term& m) const {
-    return m.is_tuple(3) && m[0].is_atom(atoms::EXIT) && m[1].is_pid() &&
-           m[1].as_pid() == who;
-  }
-};
-
 /// `{App, start, [normal, Args]}`: OTP names the callback module; an
 /// otp++ application's callback is its spec, named by the application.
 term start_mfa(const spec& s) {
@@ -183,15 +178,6 @@ struct started_of {
       return m[1].is_pid() && m[1].as_pid() == master;
     return m.is_tuple(5) && m[0].is_atom(atoms::DOWN) && m[1].is_ref() &&
            m[1].as_ref() == mon;
-  }
-};
-
-struct down_of {
-  explicit down_of(ref t) : tag(std::move(t)) {}
-  ref tag;
-  bool operator()(const term& m) const {
-    return m.is_tuple(5) && m[0].is_atom(atoms::DOWN) && m[1].is_ref() &&
-           m[1].as_ref() == tag;
   }
 };
 

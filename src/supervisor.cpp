@@ -9,6 +9,7 @@
 #include "otp/detail/type_name.hpp"
 #include "otp/logger.hpp"
 #include "otp/runtime.hpp"
+#include "receive_patterns.hpp"
 #include "runtime_core.hpp"
 
 #include <algorithm>
@@ -37,6 +38,9 @@ term child_shutdown::to_term() const {
 }
 
 namespace sup_impl {
+
+using internal::down_of;
+using internal::exit_of;
 
 term restart_term(restart_type r) {
   switch (r) {
@@ -281,27 +285,6 @@ public:
   [[nodiscard]] term ok_term() const {
     term p = child ? term{child} : term{atoms::undefined};
     return info ? term{atoms::ok, p, *info} : term{atoms::ok, p};
-  }
-};
-
-/// A DOWN of monitor `tag`. (Receive patterns inside co_await have
-/// constructors: g++ 12 destroys aggregate temporaries there twice.)
-struct down_of {
-  explicit down_of(ref t) : tag(t) {}
-  ref tag;
-  bool operator()(const term& m) const {
-    return m.is_tuple(5) && m[0].is_atom(atoms::DOWN) && m[1].is_ref() &&
-           m[1].as_ref() == tag;
-  }
-};
-
-/// `{'EXIT', P, _}`.
-struct exit_of {
-  explicit exit_of(pid p) : who(std::move(p)) {}
-  pid who;
-  bool operator()(const term& m) const {
-    return m.is_tuple(3) && m[0].is_atom(atoms::EXIT) && m[1].is_pid() &&
-           m[1].as_pid() == who;
   }
 };
 
