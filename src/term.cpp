@@ -2,6 +2,7 @@
 
 #include "otp/detail/pool.hpp"
 #include "term_compare.hpp"
+#include "utf8.hpp"
 
 #include <algorithm>
 #include <array>
@@ -325,47 +326,12 @@ term term::list(std::initializer_list<term> elems) {
   return improper_list(std::span{elems.begin(), elems.size()}, term{});
 }
 
-namespace {
-
-/// Decodes one UTF-8 sequence at `s[i]`; a byte that does not start a valid
-/// sequence is taken as a Latin-1 character.
-char32_t next_code_point(std::string_view s, std::size_t& i) noexcept {
-  auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char c = byte(i);
-  std::size_t extra = c >= 0xF0 && c <= 0xF4   ? 3
-                      : c >= 0xE0 && c <= 0xEF ? 2
-                      : c >= 0xC2 && c <= 0xDF ? 1
-                                               : 0;
-  if (extra == 0 || i + extra >= s.size()) {
-    ++i;
-    return c;
-  }
-  char32_t cp = c & (0x3F >> extra);
-  for (std::size_t k = 1; k <= extra; ++k) {
-    unsigned char cont = byte(i + k);
-    if ((cont & 0xC0) != 0x80) {
-      ++i;
-      return c;
-    }
-    cp = (cp << 6) | (cont & 0x3F);
-  }
-  // Reject overlong forms and surrogates, as a strict decoder does.
-  if ((extra == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-      (extra == 3 && (cp < 0x10000 || cp > 0x10FFFF))) {
-    ++i;
-    return c;
-  }
-  i += extra + 1;
-  return cp;
-}
-
-} // namespace
-
 term term::charlist(std::string_view utf8) {
   std::vector<term> codes;
   codes.reserve(utf8.size());
   for (std::size_t i = 0; i < utf8.size();)
-    codes.emplace_back(static_cast<std::int64_t>(next_code_point(utf8, i)));
+    codes.emplace_back(
+        static_cast<std::int64_t>(internal::next_code_point(utf8, i)));
   return list(codes);
 }
 

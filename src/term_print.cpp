@@ -8,6 +8,7 @@
 
 #include "otp/detail/type_name.hpp"
 #include "otp/term.hpp"
+#include "utf8.hpp"
 
 #include <array>
 #include <charconv>
@@ -21,23 +22,7 @@
 namespace otp {
 namespace {
 
-void put_utf8(std::string& out, char32_t c) {
-  if (c < 0x80) {
-    out += static_cast<char>(c);
-  } else if (c < 0x800) {
-    out += static_cast<char>(0xC0 | (c >> 6));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else if (c < 0x10000) {
-    out += static_cast<char>(0xE0 | (c >> 12));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (c >> 18));
-    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  }
-}
+using internal::put_utf8;
 
 /// io_lib:printable_latin1_list's test for one character.
 bool printable_latin1(std::int64_t c) noexcept {

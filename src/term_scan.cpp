@@ -3,6 +3,8 @@
 
 #include "term_scan.hpp"
 
+#include "utf8.hpp"
+
 #include <charconv>
 #include <cstdint>
 #include <fmt/format.h>
@@ -13,52 +15,10 @@
 
 namespace otp::term_parse_impl {
 
+using internal::next_code_point;
+using internal::put_utf8;
+
 // -- characters ---------------------------------------------------------------
-
-/// Decodes one UTF-8 sequence at `s[i]` and advances `i`; a byte that does
-/// not start a valid sequence is taken as a Latin-1 character (as
-/// `term::charlist` does).
-char32_t next_code_point(std::string_view s, std::size_t& i) noexcept {
-  auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char c = byte(i);
-  std::size_t extra = c >= 0xF0 && c <= 0xF4   ? 3
-                      : c >= 0xE0 && c <= 0xEF ? 2
-                      : c >= 0xC2 && c <= 0xDF ? 1
-                                               : 0;
-  if (extra == 0 || i + extra >= s.size()) {
-    ++i;
-    return c;
-  }
-  char32_t cp = c & (0x3F >> extra);
-  for (std::size_t k = 1; k <= extra; ++k) {
-    unsigned char cont = byte(i + k);
-    if ((cont & 0xC0) != 0x80) {
-      ++i;
-      return c;
-    }
-    cp = (cp << 6) | (cont & 0x3F);
-  }
-  i += extra + 1;
-  return cp;
-}
-
-void put_utf8(std::string& out, char32_t c) {
-  if (c < 0x80) {
-    out += static_cast<char>(c);
-  } else if (c < 0x800) {
-    out += static_cast<char>(0xC0 | (c >> 6));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else if (c < 0x10000) {
-    out += static_cast<char>(0xE0 | (c >> 12));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (c >> 18));
-    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  }
-}
 
 // erl_scan's character classes, which cover Latin-1 only: `ünï` is an atom,
 // `Ünï` a variable, and other non-ASCII letters need quotes.

@@ -724,3 +724,15 @@ TEST(TermParse, MangledTextNeverCrashes) {
     }
   }
 }
+
+TEST(TermParse, DecodesTextAsCharlistDoes) {
+  // An overlong form (C0 80) and an encoded surrogate (ED A0 80) are not
+  // UTF-8: the scanner takes their bytes as Latin-1, as term::charlist does.
+  for (std::string bytes :
+       {std::string{"\xC0\x80"}, std::string{"\xED\xA0\x80"},
+        std::string{"caf\xC3\xA9"}}) {
+    auto t = otp::parse_term("\"" + bytes + "\"");
+    ASSERT_TRUE(t.has_value()) << t.error().message();
+    EXPECT_EQ(*t, term::charlist(bytes));
+  }
+}
