@@ -1,33 +1,21 @@
 #include "otp/detail/pool.hpp"
 
 #include <array>
+#include <cstdint>
 #include <mutex>
 #include <new>
 #include <utility>
 #include <vector>
 
 namespace otp::detail {
+namespace pool_impl {
 namespace {
-
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool pooling = false;
-#else
-constexpr bool pooling = true;
-#endif
-
-constexpr std::size_t class_size = 64;
-constexpr std::size_t class_count = 16; // up to 1 KiB
-constexpr std::size_t magazine_size = 256;
-
-struct free_block {
-  free_block* next;
-};
 
 /// A chain of free blocks: magazine_size of them, except those a thread
 /// hands back as it exits.
 struct magazine {
   free_block* head = nullptr;
-  std::size_t count = 0;
+  std::uint32_t count = 0;
 };
 
 /// Magazines shared by all threads, per size class. When it has none, it
@@ -79,66 +67,68 @@ depot& global_depot() {
   return *d;
 }
 
-/// Per thread and size class: the loaded magazine (allocate and free here)
-/// and a spare (a full one waiting to go to the depot).
-struct thread_cache {
-  struct slot {
-    free_block* head = nullptr;
-    std::size_t count = 0;
-  };
-  std::array<slot, class_count> slots{};
-
-  ~thread_cache();
-};
-
-/// The cache is reached through a plain pointer: a thread_local object with
-/// a destructor is reached through a wrapper call that checks for its first
-/// use on every access. The owner below frees it at thread exit.
+/// Frees the thread's cache at thread exit. The cache itself is reached
+/// through the plain pointer `cache`: a thread_local object with a
+/// destructor is reached through a wrapper call that checks for its first
+/// use on every access.
 struct cache_owner {
-  thread_cache* cache = nullptr;
-  ~cache_owner() { delete cache; }
+  thread_cache* owned = nullptr;
+  bool gone = false; ///< the thread is past its cache's end
+  ~cache_owner() {
+    cache = nullptr;
+    gone = true;
+    delete owned;
+  }
 };
 thread_local cache_owner owner;
+
+/// This thread's cache, made on first use; null once the thread's
+/// thread_local objects are being destroyed.
+thread_cache* local_cache() {
+  if (!cache && !owner.gone) {
+    owner.owned = new thread_cache;
+    cache = owner.owned;
+  }
+  return cache;
+}
+
+} // namespace
+
+constinit thread_local thread_cache* cache = nullptr;
 
 thread_cache::~thread_cache() {
   // Blocks may belong to slabs: they go back to the depot, never to delete.
   for (std::size_t c = 0; c < class_count; ++c) {
     auto& s = slots[c];
-    if (!s.head)
-      continue;
     try {
-      global_depot().give(c, magazine{s.head, s.count});
+      if (s.head)
+        global_depot().give(c, magazine{s.head, s.count});
+      if (s.previous)
+        global_depot().give(c, magazine{s.previous, magazine_size});
     } catch (...) {
       // Out of memory for the depot's vector at thread exit: the blocks
       // are lost to the pool (they stay allocated).
     }
   }
 }
-constinit thread_local thread_cache* cache_ptr = nullptr;
 
-thread_cache& local_cache() {
-  if (cache_ptr) [[likely]]
-    return *cache_ptr;
-  owner.cache = new thread_cache;
-  cache_ptr = owner.cache;
-  return *cache_ptr;
-}
-
-std::size_t size_class(std::size_t size) noexcept {
-  return (size + class_size - 1) / class_size - 1;
-}
-
-} // namespace
-
-void* pool_allocate(std::size_t size) {
-  auto c = size_class(size);
+void* allocate_slow(std::size_t size) {
+  const std::size_t c = size_class(size);
   if (!pooling || c >= class_count)
     return ::operator new(size);
-  auto& s = local_cache().slots[c];
+  thread_cache* tc = local_cache();
+  if (!tc) // at thread exit: a block of the class's size, pool-compatible
+    return ::operator new((c + 1) * class_size);
+  auto& s = tc->slots[c];
   if (!s.head) {
-    magazine m = global_depot().take(c);
-    s.head = m.head;
-    s.count = m.count;
+    if (s.previous) {
+      s.head = std::exchange(s.previous, nullptr);
+      s.count = magazine_size;
+    } else {
+      magazine m = global_depot().take(c);
+      s.head = m.head;
+      s.count = m.count;
+    }
   }
   auto* b = s.head;
   s.head = b->next;
@@ -146,34 +136,40 @@ void* pool_allocate(std::size_t size) {
   return b;
 }
 
-void pool_free(void* p, std::size_t size) noexcept {
-  auto c = size_class(size);
+void free_slow(void* p, std::size_t size) noexcept {
+  const std::size_t c = size_class(size);
   if (!pooling || c >= class_count) {
     ::operator delete(p);
     return;
   }
-  auto& s = local_cache().slots[c];
+  thread_cache* tc = nullptr;
+  try {
+    tc = local_cache();
+  } catch (...) {
+  }
+  if (!tc)
+    return; // out of memory, or at thread exit: the block stays allocated
+             // (it may be part of a slab, which delete must never see)
+  auto& s = tc->slots[c];
+  if (s.count >= magazine_size) {
+    // The loaded magazine is full: it becomes the previous one, and the
+    // older full one goes to the depot.
+    if (s.previous) {
+      try {
+        global_depot().give(c, magazine{s.previous, magazine_size});
+      } catch (...) {
+        return; // out of memory for the depot's vector: as above
+      }
+    }
+    s.previous = s.head;
+    s.head = nullptr;
+    s.count = 0;
+  }
   auto* b = static_cast<free_block*>(p);
   b->next = s.head;
   s.head = b;
-  if (++s.count >= 2 * magazine_size) {
-    // Hand one full magazine to the depot, keep the other.
-    free_block* cut = s.head;
-    for (std::size_t i = 1; i < magazine_size; ++i)
-      cut = cut->next;
-    magazine m{s.head, magazine_size};
-    s.head = cut->next;
-    cut->next = nullptr;
-    s.count = magazine_size;
-    try {
-      global_depot().give(c, m);
-    } catch (...) {
-      // Out of memory for the depot's vector: keep them here instead.
-      cut->next = s.head;
-      s.head = m.head;
-      s.count = 2 * magazine_size;
-    }
-  }
+  ++s.count;
 }
 
+} // namespace pool_impl
 } // namespace otp::detail

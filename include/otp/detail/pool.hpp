@@ -10,14 +10,94 @@
 /// times the message queue itself on this hardware. Under AddressSanitizer
 /// every block goes straight to malloc so that use-after-free is seen.
 
+#include <array>
 #include <cstddef>
+#include <cstdint>
 
 namespace otp::detail {
 
+/// The pool's parts that its inline fast paths need; the rest is in
+/// pool.cpp.
+namespace pool_impl {
+
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool pooling = false;
+#else
+inline constexpr bool pooling = true;
+#endif
+
+inline constexpr std::size_t class_size = 64;
+inline constexpr std::size_t class_count = 16; // up to 1 KiB
+inline constexpr std::uint32_t magazine_size = 256;
+
+struct free_block {
+  free_block* next;
+};
+
+/// Per thread and size class (Bonwick's magazines): the loaded magazine,
+/// where blocks are taken and freed, and the previous one, kept full. A
+/// thread that only frees (a receiver) fills the loaded one, moves it to
+/// `previous` and hands the older full one to the depot: whole chains
+/// move, no block is walked.
+struct slot {
+  free_block* head = nullptr;
+  std::uint32_t count = 0;
+  free_block* previous = nullptr; ///< a full magazine, or null
+};
+
+struct thread_cache {
+  std::array<slot, class_count> slots{};
+  ~thread_cache();
+};
+
+/// This thread's cache, null until its first allocation. A plain pointer
+/// (constinit: no thread_local wrapper call on each access).
+extern constinit thread_local thread_cache* cache;
+
+[[nodiscard]] constexpr std::size_t size_class(std::size_t size) noexcept {
+  return size == 0 ? 0 : (size - 1) / class_size;
+}
+
+[[nodiscard]] void* allocate_slow(std::size_t size);
+void free_slow(void* p, std::size_t size) noexcept;
+
+} // namespace pool_impl
+
 /// A block of at least `size` bytes. Thread-safe.
-[[nodiscard]] void* pool_allocate(std::size_t size);
+[[nodiscard]] inline void* pool_allocate(std::size_t size) {
+  using namespace pool_impl;
+  const std::size_t c = size_class(size);
+  if (pooling && c < class_count) {
+    if (thread_cache* tc = cache) [[likely]] {
+      slot& s = tc->slots[c];
+      if (free_block* b = s.head) [[likely]] {
+        s.head = b->next;
+        --s.count;
+        return b;
+      }
+    }
+  }
+  return allocate_slow(size);
+}
+
 /// Returns a block from pool_allocate(size), on any thread.
-void pool_free(void* p, std::size_t size) noexcept;
+inline void pool_free(void* p, std::size_t size) noexcept {
+  using namespace pool_impl;
+  const std::size_t c = size_class(size);
+  if (pooling && c < class_count) {
+    if (thread_cache* tc = cache) [[likely]] {
+      slot& s = tc->slots[c];
+      if (s.count < magazine_size) [[likely]] {
+        auto* b = static_cast<free_block*>(p);
+        b->next = s.head;
+        s.head = b;
+        ++s.count;
+        return;
+      }
+    }
+  }
+  free_slow(p, size);
+}
 
 /// A standard allocator over the pool, for containers inside processes.
 template <class T>

@@ -3,6 +3,7 @@
 /// through the receiver's single inbox, so per-pair order holds for messages,
 /// links, exits and monitors alike (see docs/design/signals.md).
 
+#include "otp/detail/pool.hpp"
 #include "otp/pid.hpp"
 #include "otp/term.hpp"
 
@@ -58,6 +59,11 @@ enum class signal_kind : std::uint8_t {
 }
 
 struct signal {
+  signal() noexcept = default;
+  /// A signal of `kind` carrying `payload` (moved in, not assigned).
+  signal(signal_kind k, term p, term x = {}, std::uint64_t n = 0) noexcept
+      : kind(k), seq(n), payload(std::move(p)), extra(std::move(x)) {}
+
   signal* next = nullptr;
   signal_kind kind = signal_kind::message;
   std::uint64_t seq = 0;
@@ -66,8 +72,10 @@ struct signal {
   term extra;
 
   /// Signals come from the runtime's pool (otp/detail/pool.hpp).
-  static void* operator new(std::size_t size);
-  static void operator delete(void* p, std::size_t size) noexcept;
+  static void* operator new(std::size_t size) { return pool_allocate(size); }
+  static void operator delete(void* p, std::size_t size) noexcept {
+    pool_free(p, size);
+  }
 };
 
 /// The message an unboxed signal stands for (a copy of the payload for
