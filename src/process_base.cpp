@@ -174,9 +174,7 @@ void send_message(const pid& to, term msg) {
         "otp: a message holding a C++ value (term::any) cannot be sent to "
         "another node: " +
         to_string(to));
-  auto* s = new signal;
-  s->payload = std::move(msg);
-  send_signal(to, s);
+  send_signal(to, new signal{signal_kind::message, std::move(msg)});
 }
 
 void send_to_alias(const pid& to, const ref& alias, term msg,
@@ -202,12 +200,8 @@ void send_gen_reply(const pid& to, term alias_tag, term reply,
                   released_monitor);
     return;
   }
-  auto* s = new signal;
-  s->kind = signal_kind::call_reply;
-  s->seq = released_monitor ? 1 : 0;
-  s->payload = std::move(reply);
-  s->extra = std::move(alias_tag);
-  send_signal(to, s);
+  send_signal(to, new signal{signal_kind::call_reply, std::move(reply),
+                             std::move(alias_tag), released_monitor ? 1U : 0U});
 }
 
 void send_gen_cast(const pid& to, term msg) {
@@ -215,10 +209,7 @@ void send_gen_cast(const pid& to, term msg) {
     send_message(to, term{atoms::gen_cast, std::move(msg)});
     return;
   }
-  auto* s = new signal;
-  s->kind = signal_kind::cast_request;
-  s->payload = std::move(msg);
-  send_signal(to, s);
+  send_signal(to, new signal{signal_kind::cast_request, std::move(msg)});
 }
 
 void send_exit(const pid& to, pid from, term reason) {

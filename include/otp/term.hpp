@@ -475,17 +475,16 @@ private:
       word_ = other.word_; // nil, small int, atom, local ref
     }
   }
+  /// Every payload is one word, and a pid is one intrusive pointer, which
+  /// a move copies and clears: so a move copies the word whatever the kind
+  /// and leaves `other` nil, with no branch (GCC reads a union member other
+  /// than the one last written as its bits). Moves are everywhere, and
+  /// this keeps them small enough to inline.
   void steal_payload(term& other) noexcept {
-    if (tag_ == detail::tag::pid) {
-      new (&pid_) pid(std::move(other.pid_));
-      other.pid_.~pid();
-    } else if (is_boxed()) {
-      box_ = other.box_;
-    } else if (tag_ == detail::tag::float_) {
-      float_ = other.float_;
-    } else {
-      word_ = other.word_;
-    }
+    static_assert(sizeof(pid) == sizeof(std::uint64_t) &&
+                  sizeof(detail::box*) == sizeof(std::uint64_t) &&
+                  sizeof(double) == sizeof(std::uint64_t));
+    word_ = other.word_;
     other.tag_ = detail::tag::nil;
     other.word_ = 0;
   }

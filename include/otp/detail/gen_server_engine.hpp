@@ -128,27 +128,29 @@ struct outcome {
 [[nodiscard]] outcome thrown_result(reply_result& r, bool in_call);
 [[nodiscard]] outcome thrown_result(stop_reply_result& r, bool in_call);
 
-/// Runs a synchronous callback `f` (returning an outcome), turning what it
-/// throws into the outcome OTP gives, with no rethrow: a crash costs one
-/// throw, not three.
+/// Runs a synchronous callback `f`, turning what it throws into the
+/// outcome OTP gives, with no rethrow: a crash costs one throw, not three.
+/// `f` returns the outcome the loop must act on, or nullopt when it kept
+/// an ordinary result for the caller's fast path (a reply, a noreply),
+/// which then builds no outcome at all.
 template <class F>
-outcome guarded(bool in_call, F&& f) {
+std::optional<outcome> guarded(bool in_call, F&& f) {
   try {
     return f();
   } catch (noreply_result& r) {
-    return {outcome::kind::next, std::move(r.next), {}, {}};
+    return outcome{outcome::kind::next, std::move(r.next), {}, {}};
   } catch (stop_result& r) {
-    return {outcome::kind::stop, {}, std::move(r.reason), {}};
+    return outcome{outcome::kind::stop, {}, std::move(r.reason), {}};
   } catch (reply_result& r) {
     return thrown_result(r, in_call);
   } catch (stop_reply_result& r) {
     return thrown_result(r, in_call);
   } catch (const exit_exception& x) {
-    return {outcome::kind::stop, {}, x.reason, {}};
+    return outcome{outcome::kind::stop, {}, x.reason, {}};
   } catch (const std::exception& x) {
-    return {outcome::kind::stop, {}, std_exception_reason(x), {}};
+    return outcome{outcome::kind::stop, {}, std_exception_reason(x), {}};
   } catch (...) {
-    return {outcome::kind::stop, {}, current_exception_reason(), {}};
+    return outcome{outcome::kind::stop, {}, current_exception_reason(), {}};
   }
 }
 [[nodiscard]] outcome to_outcome(call_result& r);
@@ -459,11 +461,23 @@ private:
       set_body(call_async(std::move(caller), request));
     } else {
       ++ctx_.callbacks;
-      outcome o = guarded(true, [&] {
+      // The common results skip the outcome: a call answered with
+      // `reply` is taken apart here, and the reply sent outside the
+      // guard (a failure to send is the engine's, not the callback's).
+      std::optional<term> answer;
+      auto o = guarded(true, [&]() -> std::optional<outcome> {
         call_result r = server_->handle_call(request, caller);
+        if (auto* rep = r.get_if<reply_result>()) {
+          answer.emplace(std::move(rep->reply));
+          apply(std::move(rep->next)); // noexcept: as if after the reply
+          return std::nullopt;
+        }
         return to_outcome(r);
       });
-      finish(o, callback::call, request, &caller);
+      if (o)
+        finish(*o, callback::call, request, &caller);
+      else
+        send_reply(ctx_, caller, std::move(*answer));
     }
   }
 
@@ -477,29 +491,36 @@ private:
       return;
     }
     ++ctx_.callbacks;
-    outcome o = guarded(false, [&] { return invoke_sync(which, arg); });
-    finish(o, which, arg, nullptr);
+    auto o = guarded(false, [&]() -> std::optional<outcome> {
+      cast_result r = invoke_sync(which, arg);
+      if (auto* n = r.get_if<noreply_result>()) {
+        apply(std::move(n->next)); // the common result: no outcome built
+        return std::nullopt;
+      }
+      return to_outcome(r);
+    });
+    if (o)
+      finish(*o, which, arg, nullptr);
   }
 
-  outcome invoke_sync(callback which, const term& arg) {
-    cast_result r;
+  cast_result invoke_sync(callback which, const term& arg) {
     switch (which) {
     case callback::cast:
       if constexpr (!async_cast)
-        r = server_->handle_cast(arg);
+        return server_->handle_cast(arg);
       break;
     case callback::info:
       if constexpr (!async_info)
-        r = server_->handle_info(arg);
+        return server_->handle_info(arg);
       break;
     case callback::continue_:
       if constexpr (!async_continue)
-        r = server_->handle_continue(arg);
+        return server_->handle_continue(arg);
       break;
     case callback::call:
       break; // calls go through on_call
     }
-    return to_outcome(r);
+    return {};
   }
 
   task<> call_async(from caller, term request) {
@@ -564,7 +585,7 @@ private:
     apply(std::move(o.next));
   }
 
-  void apply(next_action next) {
+  void apply(next_action&& next) noexcept {
     hibernate_on_timeout_ = false;
     switch (next.what()) {
     case next_action::kind::none:
