@@ -14,19 +14,16 @@ namespace {
 
 std::atomic<std::uint64_t> ref_counter{1};
 
-/// The third word of every local ref: random per run, so refs of two runs of
-/// the same node differ (as the BEAM's do).
-std::uint32_t run_salt() noexcept {
-  static const std::uint32_t salt = [] {
-    std::random_device rd;
-    auto t = static_cast<std::uint32_t>(
-        std::chrono::steady_clock::now().time_since_epoch().count());
-    return rd() ^ t;
-  }();
-  return salt;
+std::uint32_t random_salt() noexcept {
+  std::random_device rd;
+  auto t = static_cast<std::uint32_t>(
+      std::chrono::steady_clock::now().time_since_epoch().count());
+  return rd() ^ t;
 }
 
 } // namespace
+
+const std::uint32_t ref::run_salt = random_salt();
 
 ref ref::make() noexcept {
   // Each thread takes counters from the shared one in blocks, so making a
@@ -42,15 +39,6 @@ ref ref::make() noexcept {
     mine.end = mine.next + block;
   }
   return local_from_counter(mine.next++);
-}
-
-ref ref::local_from_counter(std::uint64_t counter) noexcept {
-  ref r;
-  r.words_[0] = static_cast<std::uint32_t>(counter);
-  r.words_[1] = static_cast<std::uint32_t>(counter >> 32);
-  r.words_[2] = run_salt();
-  r.len_ = 3;
-  return r;
 }
 
 ref ref::remote(atom node, std::uint32_t creation,

@@ -27,8 +27,16 @@ public:
   [[nodiscard]] static ref remote(atom node, std::uint32_t creation,
                                   std::span<const std::uint32_t> words);
 
-  /// A local ref with a given counter value (terms store local refs inline).
-  [[nodiscard]] static ref local_from_counter(std::uint64_t counter) noexcept;
+  /// A local ref with a given counter value (terms store local refs inline,
+  /// and rebuild them often: inline).
+  [[nodiscard]] static ref local_from_counter(std::uint64_t counter) noexcept {
+    ref r;
+    r.words_[0] = static_cast<std::uint32_t>(counter);
+    r.words_[1] = static_cast<std::uint32_t>(counter >> 32);
+    r.words_[2] = run_salt;
+    r.len_ = 3;
+    return r;
+  }
 
   [[nodiscard]] bool is_local() const noexcept { return node_ == atom{}; }
   /// The node: the local node's name for local refs.
@@ -57,6 +65,11 @@ public:
   [[nodiscard]] std::size_t hash() const noexcept;
 
 private:
+  /// The third word of every local ref: random per run, so that refs of
+  /// two runs of the same node differ (as the BEAM's do). Set during static
+  /// initialisation (ref.cpp), before any process can run.
+  static const std::uint32_t run_salt;
+
   atom node_; // '' means the local node
   std::uint32_t creation_ = 0;
   std::array<std::uint32_t, 5> words_{};
