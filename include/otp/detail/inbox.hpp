@@ -99,13 +99,19 @@ private:
       s = std::exchange(s->next, std::exchange(out, s));
     return out;
   }
+  // The two states are two addresses that no signal has, never
+  // dereferenced. Constant-initialised statics, not function-local ones: a
+  // push compares with an address and checks no guard variable.
+  struct alignas(signal) state_tag {
+    unsigned char unused;
+  };
+  static constinit inline state_tag blocked_{};
+  static constinit inline state_tag closed_{};
   static signal* blocked_tag() noexcept {
-    static signal tag;
-    return &tag;
+    return reinterpret_cast<signal*>(&blocked_);
   }
   static signal* closed_tag() noexcept {
-    static signal tag;
-    return &tag;
+    return reinterpret_cast<signal*>(&closed_);
   }
 
   std::atomic<signal*> head_{nullptr};
