@@ -115,8 +115,10 @@ struct fixed_string {
 
 inline namespace literals {
 /// `"add"_a` is the atom `add`, interned once per distinct literal.
+/// Always inline: after the first use it is a guard check and a load,
+/// where a call would cost handler code more than the match it serves.
 template <detail::fixed_string S>
-[[nodiscard]] atom operator""_a() {
+[[nodiscard, gnu::always_inline]] inline atom operator""_a() {
   static const atom interned{S.view()};
   return interned;
 }
