@@ -30,12 +30,6 @@ term down_message(const ref& tag, const term& object, const term& reason) {
   return term{atoms::DOWN, tag, atoms::process, object, reason};
 }
 
-/// Whether `tag` is a local ref its counter alone rebuilds (as a term
-/// stores it inline): only those fit the inline watcher slot.
-bool counter_ref(const ref& tag) noexcept {
-  return tag.is_local() && ref::local_from_counter(tag.counter()) == tag;
-}
-
 template <class Vec, class Pred>
 bool erase_first(Vec& v, Pred pred) {
   auto it = std::find_if(v.begin(), v.end(), pred);
@@ -92,7 +86,8 @@ process_extras& process_base::extras() {
 void process_base::add_watcher(const ref& tag, pid watcher, term object) {
   const bool names_us =
       object.is_nil() || (object.is_pid() && object.as_pid().block() == this);
-  if (!watcher_ && names_us && counter_ref(tag)) {
+  // Only a ref its counter alone rebuilds fits the inline slot.
+  if (!watcher_ && names_us && tag.is_counter()) {
     std::lock_guard lock{lock_};
     watcher_tag_ = tag.counter();
     watcher_ = std::move(watcher);
@@ -108,7 +103,7 @@ void process_base::add_watcher(const ref& tag, pid watcher, term object) {
 }
 
 bool process_base::remove_watcher(const ref& tag) noexcept {
-  if (watcher_ && watcher_tag_ == tag.counter() && counter_ref(tag)) {
+  if (watcher_ && watcher_tag_ == tag.counter() && tag.is_counter()) {
     pid gone;
     {
       std::lock_guard lock{lock_};

@@ -10,18 +10,25 @@
 #include <stdexcept>
 
 namespace otp {
+
+std::atomic<std::uint32_t> detail::local_ref_salt{0};
+
 namespace {
 
 std::atomic<std::uint64_t> ref_counter{1};
 
 /// The third word of every local ref: random per run, so refs of two runs of
-/// the same node differ (as the BEAM's do).
+/// the same node differ (as the BEAM's do). Never 0 (see local_ref_salt).
 std::uint32_t run_salt() noexcept {
   static const std::uint32_t salt = [] {
     std::random_device rd;
     auto t = static_cast<std::uint32_t>(
         std::chrono::steady_clock::now().time_since_epoch().count());
-    return rd() ^ t;
+    std::uint32_t s = rd() ^ t;
+    if (s == 0)
+      s = 1;
+    detail::local_ref_salt.store(s, std::memory_order_relaxed);
+    return s;
   }();
   return salt;
 }

@@ -8,12 +8,19 @@
 #include "otp/atom.hpp"
 
 #include <array>
+#include <atomic>
 #include <compare>
 #include <cstdint>
 #include <span>
 #include <string>
 
 namespace otp {
+
+namespace detail {
+/// The third word of every local ref of this run, 0 until the first one is
+/// made (never 0 after). Written once; read by ref::is_counter.
+extern std::atomic<std::uint32_t> local_ref_salt;
+} // namespace detail
 
 class ref {
 public:
@@ -40,6 +47,16 @@ public:
   /// For local refs: the counter that made it.
   [[nodiscard]] std::uint64_t counter() const noexcept {
     return (std::uint64_t{words_[1]} << 32) | words_[0];
+  }
+  /// Whether `local_from_counter(counter())` rebuilds this ref, as it does
+  /// every ref `make()` returns: such a ref is its counter alone (terms and
+  /// monitor tables store only that). Cheaper than building the copy.
+  [[nodiscard]] bool is_counter() const noexcept {
+    // No counter ref exists before the salt is set (making one sets it).
+    const std::uint32_t salt =
+        detail::local_ref_salt.load(std::memory_order_relaxed);
+    return len_ == 3 && words_[2] == salt && salt != 0 && node_ == atom{} &&
+           creation_ == 0 && words_[3] == 0 && words_[4] == 0;
   }
   explicit operator bool() const noexcept { return len_ != 0; }
 

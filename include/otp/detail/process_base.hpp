@@ -33,6 +33,53 @@ struct monitor_in {
   term object; ///< what the DOWN names: the name used, or [] for our pid
 };
 
+/// Mixes a ref's counter (see monitor_table): consecutive counters land
+/// far apart, and so do counters a fixed stride apart.
+struct counter_hash {
+  std::size_t operator()(std::uint64_t k) const noexcept {
+    k ^= k >> 29;
+    k *= 0xbf58476d1ce4e5b9ULL;
+    return static_cast<std::size_t>(k ^ (k >> 32));
+  }
+};
+
+/// The monitors a process holds: tag → the process it monitors. Every tag
+/// is a ref the process made itself (ref::make), which its counter alone
+/// rebuilds, so the table keys entries by that counter: 24-byte hash slots
+/// (not 48) and one multiply to hash, where a ref key hashes and compares
+/// five words. A spawner may hold a million of these. A lookup with any
+/// other ref (an alias message's tag, which its sender picks) finds nothing.
+class monitor_table {
+public:
+  /// `tag` must be a counter ref (ref::is_counter); false if present.
+  bool insert(const ref& tag, pid target) {
+    return map_.insert(tag.counter(), std::move(target));
+  }
+  std::optional<pid> extract(const ref& tag) {
+    if (!tag.is_counter())
+      return std::nullopt;
+    return map_.extract(tag.counter());
+  }
+  bool erase(const ref& tag) { return extract(tag).has_value(); }
+  [[nodiscard]] bool contains(const ref& tag) const {
+    return tag.is_counter() && map_.contains(tag.counter());
+  }
+  [[nodiscard]] bool empty() const noexcept { return map_.empty(); }
+  /// Calls `f(tag, target)` for every entry, in no particular order.
+  template <class F>
+  void for_each(F&& f) const {
+    map_.for_each([&](std::uint64_t k, const pid& target) {
+      f(ref::local_from_counter(k), target);
+    });
+  }
+  [[nodiscard]] std::size_t heap_bytes() const noexcept {
+    return map_.heap_bytes();
+  }
+
+private:
+  small_map<std::uint64_t, pid, counter_hash> map_;
+};
+
 /// Rarely used per-process state, allocated on first use so that an idle
 /// process stays small. Small maps: most processes hold a few links and
 /// monitors, but a supervisor may hold 100k.
@@ -41,7 +88,7 @@ struct process_extras {
   static void operator delete(void* p, std::size_t size) noexcept;
 
   small_map<pid, bool> links;              ///< the value is unused
-  small_map<ref, pid> monitors;            ///< tag → the process we monitor
+  monitor_table monitors;                  ///< tag → the process we monitor
   small_map<ref, monitor_in> monitored_by; ///< tag → who watches us
   small_map<ref, bool> aliases; ///< active aliases (owner only, no lock)
 };
