@@ -295,6 +295,12 @@ private:
   void terminate() noexcept;
   void bounce_leftovers(signal* s, const term& reason) noexcept;
   process_extras& extras();
+  /// Records a link to `to` (inline if the slot is free, as a child's one
+  /// link to its parent or supervisor is). False if already linked. Owner
+  /// only (or the spawner before the process runs).
+  bool add_link(pid to);
+  /// Forgets the link to `to`. True if it was there. Owner only.
+  bool remove_link(const pid& to) noexcept;
   /// Records the monitor `tag` that `watcher` holds on this process; its
   /// DOWN names `object` ([] or our own pid: this process). Owner only (or
   /// the spawner before the process runs).
@@ -315,6 +321,11 @@ private:
   /// child. Null when unused. Owner writes, under lock_ (process_info).
   pid watcher_;
   std::uint64_t watcher_tag_ = 0; ///< the counter of its (local) ref
+  /// One link lives here, not in extras_ (then never also there): most
+  /// processes have one link (a supervisor's child, a spawn_link child), and
+  /// it then costs no extras block nor table on the child's side. Null when
+  /// unused. Owner writes, under lock_ (process_info).
+  pid link_;
   /// Keys of pending timers aimed at this process; any thread adds, under
   /// lock_ (so they live outside extras_, which only the owner creates).
   std::unique_ptr<std::vector<std::uint64_t>> timers_;
