@@ -1,6 +1,6 @@
 #pragma once
 /// The runtime's small-object allocator: size classes of 64 bytes up to
-/// 1 KiB, each thread keeping a magazine of free blocks and trading full or
+/// 2 KiB, each thread keeping a magazine of free blocks and trading full or
 /// empty magazines with a global depot.
 ///
 /// Why: processes, signals and coroutine frames are made on one worker and
