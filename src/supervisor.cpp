@@ -6,6 +6,7 @@
 
 #include "otp/supervisor.hpp"
 
+#include "otp/detail/pool.hpp"
 #include "otp/detail/type_name.hpp"
 #include "otp/logger.hpp"
 #include "otp/runtime.hpp"
@@ -320,8 +321,11 @@ struct dynamic_child {
   bool stopping = false; ///< monitored and told to stop; no DOWN yet
   bool exited = false;   ///< its EXIT came (before its DOWN, as always)
 };
-using dynamic_map =
-    std::unordered_map<pid, dynamic_child, child_pid_hash, child_pid_eq>;
+// Nodes from the runtime's pool: one is made per start_child, and malloc
+// cost more than the rest of the map's insert.
+using dynamic_map = std::unordered_map<
+    pid, dynamic_child, child_pid_hash, child_pid_eq,
+    otp::detail::pool_allocator<std::pair<const pid, dynamic_child>>>;
 
 /// What a simple_one_for_one shutdown waits for: the DOWN or the EXIT of a
 /// child it is stopping. (The supervisor holds no other monitor on its
