@@ -3,6 +3,7 @@
 #include <array>
 #include <mutex>
 #include <new>
+#include <sys/mman.h>
 #include <utility>
 #include <vector>
 
@@ -20,13 +21,20 @@ constexpr std::size_t class_size = 64;
 // synchronous start's wait for the ack is 1,104 bytes) went to malloc, and
 // to its cross-thread free, on every start.
 constexpr std::size_t class_count = 32;
-constexpr std::size_t magazine_size = 256;
+/// Blocks per magazine of class `c`: 256, but at most 64 KiB of them, so
+/// that a thread's cache of a big class (up to two magazines) holds little
+/// memory for the few blocks of that size it uses.
+constexpr std::size_t magazine_size(std::size_t c) noexcept {
+  const std::size_t block = (c + 1) * class_size;
+  const std::size_t fit = (std::size_t{64} << 10) / block;
+  return fit < 256 ? fit : 256;
+}
 
 struct free_block {
   free_block* next;
 };
 
-/// A chain of free blocks: magazine_size of them, except those a thread
+/// A chain of free blocks: magazine_size(c) of them, except those a thread
 /// hands back as it exits.
 struct magazine {
   free_block* head = nullptr;
@@ -60,20 +68,57 @@ public:
 private:
   magazine carve(std::size_t c) {
     const std::size_t block = (c + 1) * class_size;
-    auto* slab = static_cast<std::byte*>(::operator new(block* magazine_size));
+    const std::size_t count = magazine_size(c);
+    // Whole pages, so the next slab of the region starts on a page too.
+    constexpr std::size_t page = 4096;
+    const std::size_t bytes = (block * count + page - 1) / page * page;
+    std::byte* slab = nullptr;
     {
+      std::lock_guard lock{mutex_};
+      if (static_cast<std::size_t>(region_end_ - region_next_) < bytes)
+        new_region();
+      if (static_cast<std::size_t>(region_end_ - region_next_) >= bytes) {
+        slab = region_next_;
+        region_next_ += bytes;
+      }
+    }
+    if (slab) {
+#ifdef MADV_POPULATE_WRITE
+      // Every page of the slab is written just below: fill them in one
+      // system call, not one page fault per 4 KiB (a spawner's million
+      // control blocks took 80k faults). Slabs are whole pages cut from a
+      // page-aligned region, so the range is page-aligned.
+      (void)::madvise(slab, bytes, MADV_POPULATE_WRITE);
+#endif
+    } else {
+      slab = static_cast<std::byte*>(::operator new(bytes));
       std::lock_guard lock{mutex_};
       slabs_.push_back(slab); // keeps them reachable for leak checkers
     }
     free_block* head = nullptr;
-    for (std::size_t i = magazine_size; i-- > 0;)
+    for (std::size_t i = count; i-- > 0;)
       head = new (slab + i * block) free_block{head};
-    return {head, magazine_size};
+    return {head, count};
+  }
+
+  /// Maps the next region slabs are cut from (address space only: a slab's
+  /// pages are filled as it is carved). Under the lock. On failure the
+  /// region stays empty (slabs then come from operator new).
+  void new_region() {
+    constexpr std::size_t region_bytes = std::size_t{4} << 20;
+    void* p = ::mmap(nullptr, region_bytes, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+      return;
+    region_next_ = static_cast<std::byte*>(p);
+    region_end_ = region_next_ + region_bytes;
   }
 
   std::mutex mutex_;
   std::array<std::vector<magazine>, class_count> full_;
   std::vector<std::byte*> slabs_;
+  std::byte* region_next_ = nullptr; ///< the current region's free part
+  std::byte* region_end_ = nullptr;
 };
 
 depot& global_depot() {
@@ -150,20 +195,21 @@ std::size_t size_class(std::size_t size) noexcept {
 /// magazine to the depot, keep the other.
 [[gnu::noinline]] void free_slow(thread_cache::slot& s,
                                  std::size_t c) noexcept {
+  const std::size_t n = magazine_size(c);
   free_block* cut = s.head;
-  for (std::size_t i = 1; i < magazine_size; ++i)
+  for (std::size_t i = 1; i < n; ++i)
     cut = cut->next;
-  magazine m{s.head, magazine_size};
+  magazine m{s.head, n};
   s.head = cut->next;
   cut->next = nullptr;
-  s.count = magazine_size;
+  s.count = n;
   try {
     global_depot().give(c, m);
   } catch (...) {
     // Out of memory for the depot's vector: keep them here instead.
     cut->next = s.head;
     s.head = m.head;
-    s.count = 2 * magazine_size;
+    s.count = 2 * n;
   }
 }
 
@@ -192,7 +238,7 @@ void pool_free(void* p, std::size_t size) noexcept {
   auto* b = static_cast<free_block*>(p);
   b->next = s.head;
   s.head = b;
-  if (++s.count >= 2 * magazine_size) [[unlikely]]
+  if (++s.count >= 2 * magazine_size(c)) [[unlikely]]
     free_slow(s, c);
 }
 
