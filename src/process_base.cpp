@@ -340,7 +340,7 @@ void process_base::handle_signal(signal* s) noexcept {
         // The target answered and dropped our monitor: forget it here too,
         // so the demonitor that follows sends nothing.
         std::lock_guard lock{lock_};
-        extras_->monitors.erase(s->extra.as_ref());
+        extras_->monitors.erase(s->extra);
       }
       append_message(s);
       return;
@@ -401,7 +401,7 @@ void process_base::handle_signal(signal* s) noexcept {
     bool active = false;
     if (extras_) {
       std::lock_guard lock{lock_};
-      active = extras_->monitors.erase(s->extra.as_ref());
+      active = extras_->monitors.erase(s->extra);
     }
     if (active) {
       if (!extras_->aliases.empty())

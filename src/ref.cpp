@@ -51,13 +51,8 @@ ref ref::make() noexcept {
   return local_from_counter(mine.next++);
 }
 
-ref ref::local_from_counter(std::uint64_t counter) noexcept {
-  ref r;
-  r.words_[0] = static_cast<std::uint32_t>(counter);
-  r.words_[1] = static_cast<std::uint32_t>(counter >> 32);
-  r.words_[2] = run_salt();
-  r.len_ = 3;
-  return r;
+std::uint32_t detail::init_local_ref_salt() noexcept {
+  return run_salt();
 }
 
 ref ref::remote(atom node, std::uint32_t creation,

@@ -20,6 +20,8 @@ namespace detail {
 /// The third word of every local ref of this run, 0 until the first one is
 /// made (never 0 after). Written once; read by ref::is_counter.
 extern std::atomic<std::uint32_t> local_ref_salt;
+/// Sets local_ref_salt on first use; returns it.
+[[nodiscard]] std::uint32_t init_local_ref_salt() noexcept;
 } // namespace detail
 
 class ref {
@@ -35,7 +37,17 @@ public:
                                   std::span<const std::uint32_t> words);
 
   /// A local ref with a given counter value (terms store local refs inline).
-  [[nodiscard]] static ref local_from_counter(std::uint64_t counter) noexcept;
+  [[nodiscard]] static ref local_from_counter(std::uint64_t counter) noexcept {
+    std::uint32_t salt = detail::local_ref_salt.load(std::memory_order_relaxed);
+    if (salt == 0) [[unlikely]]
+      salt = detail::init_local_ref_salt();
+    ref r;
+    r.words_[0] = static_cast<std::uint32_t>(counter);
+    r.words_[1] = static_cast<std::uint32_t>(counter >> 32);
+    r.words_[2] = salt;
+    r.len_ = 3;
+    return r;
+  }
 
   [[nodiscard]] bool is_local() const noexcept { return node_ == atom{}; }
   /// The node: the local node's name for local refs.

@@ -61,6 +61,12 @@ public:
     return map_.extract(tag.counter());
   }
   bool erase(const ref& tag) { return extract(tag).has_value(); }
+  /// erase for a ref held in a term (a signal's tag): a local ref term
+  /// holds only counter refs, and holds the counter itself.
+  bool erase(const term& tag) {
+    return term_access::tag_of(tag) == detail::tag::local_ref &&
+           map_.extract(term_access::word_of(tag)).has_value();
+  }
   [[nodiscard]] bool contains(const ref& tag) const {
     return tag.is_counter() && map_.contains(tag.counter());
   }
