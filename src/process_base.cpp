@@ -30,12 +30,6 @@ term down_message(const ref& tag, const term& object, const term& reason) {
   return term{atoms::DOWN, tag, atoms::process, object, reason};
 }
 
-/// Whether `tag` is a local ref its counter alone rebuilds (as a term
-/// stores it inline): only those fit the inline watcher slot.
-bool counter_ref(const ref& tag) noexcept {
-  return tag.is_local() && ref::local_from_counter(tag.counter()) == tag;
-}
-
 template <class Vec, class Pred>
 bool erase_first(Vec& v, Pred pred) {
   auto it = std::find_if(v.begin(), v.end(), pred);
@@ -92,7 +86,8 @@ process_extras& process_base::extras() {
 void process_base::add_watcher(const ref& tag, pid watcher, term object) {
   const bool names_us =
       object.is_nil() || (object.is_pid() && object.as_pid().block() == this);
-  if (!watcher_ && names_us && counter_ref(tag)) {
+  // Only a ref its counter alone rebuilds fits the inline slot.
+  if (!watcher_ && names_us && tag.is_counter()) {
     std::lock_guard lock{lock_};
     watcher_tag_ = tag.counter();
     watcher_ = std::move(watcher);
@@ -107,8 +102,40 @@ void process_base::add_watcher(const ref& tag, pid watcher, term object) {
       monitor_in{std::move(watcher), names_us ? term{} : std::move(object)});
 }
 
+bool process_base::add_link(pid to) {
+  if (link_) {
+    if (link_ == to)
+      return false;
+    auto& links = extras().links;
+    std::lock_guard lock{lock_};
+    return links.insert(std::move(to), true);
+  }
+  // The slot is free: `to` may still be in the table (linked while the slot
+  // was taken, and the slot's link removed since).
+  if (extras_ && extras_->links.contains(to))
+    return false;
+  std::lock_guard lock{lock_};
+  link_ = std::move(to);
+  return true;
+}
+
+bool process_base::remove_link(const pid& to) noexcept {
+  if (link_ && link_ == to) {
+    pid gone; // released outside the lock
+    {
+      std::lock_guard lock{lock_};
+      gone = std::move(link_);
+    }
+    return true;
+  }
+  if (!extras_)
+    return false;
+  std::lock_guard lock{lock_};
+  return extras_->links.erase(to);
+}
+
 bool process_base::remove_watcher(const ref& tag) noexcept {
-  if (watcher_ && watcher_tag_ == tag.counter() && counter_ref(tag)) {
+  if (watcher_ && watcher_tag_ == tag.counter() && tag.is_counter()) {
     pid gone;
     {
       std::lock_guard lock{lock_};
@@ -304,7 +331,7 @@ void process_base::handle_signal(signal* s) noexcept {
         // The target answered and dropped our monitor: forget it here too,
         // so the demonitor that follows sends nothing.
         std::lock_guard lock{lock_};
-        extras_->monitors.erase(s->extra.as_ref());
+        extras_->monitors.erase(s->extra);
       }
       append_message(s);
       return;
@@ -333,28 +360,17 @@ void process_base::handle_signal(signal* s) noexcept {
   case signal_kind::down_message: // made here only from a down, never sent
     append_message(s);
     return;
-  case signal_kind::link: {
-    auto& links = extras().links;
-    std::lock_guard lock{lock_};
-    links.insert(s->from, true);
+  case signal_kind::link:
+    add_link(std::move(s->from));
     break;
-  }
   case signal_kind::unlink:
-    if (extras_) {
-      std::lock_guard lock{lock_};
-      extras_->links.erase(s->from);
-    }
+    remove_link(s->from);
     break;
   case signal_kind::exit:
     handle_exit_signal(s, false);
     return;
   case signal_kind::exit_linked: {
-    bool linked = false;
-    if (extras_) {
-      std::lock_guard lock{lock_};
-      linked = extras_->links.erase(s->from);
-    }
-    if (linked) {
+    if (remove_link(s->from)) {
       handle_exit_signal(s, true);
       return;
     }
@@ -376,7 +392,7 @@ void process_base::handle_signal(signal* s) noexcept {
     bool active = false;
     if (extras_) {
       std::lock_guard lock{lock_};
-      active = extras_->monitors.erase(s->extra.as_ref());
+      active = extras_->monitors.erase(s->extra);
     }
     if (active) {
       if (!extras_->aliases.empty())
@@ -468,12 +484,8 @@ signal* process_base::pop_signal() noexcept {
 void process_base::link(const pid& to) {
   if (!to || to.block() == this)
     return;
-  auto& links = extras().links;
-  {
-    std::lock_guard lock{lock_};
-    if (!links.insert(to, true))
-      return; // already linked
-  }
+  if (!add_link(to))
+    return; // already linked
   if (!to.is_local()) {
     send_signal(to, make_signal(signal_kind::link, self()));
     return;
@@ -483,10 +495,7 @@ void process_base::link(const pid& to) {
   if (target->enqueue(s) != inbox::push_result::closed)
     return;
   delete s;
-  {
-    std::lock_guard lock{lock_};
-    links.erase(to);
-  }
+  remove_link(to);
   // Linking to a dead process: a trapping caller hears of it as a message,
   // any other caller fails with noproc (checked against erl).
   if (!trap_exit())
@@ -530,14 +539,7 @@ void process_base::exit_self(const term& reason) {
 }
 
 void process_base::unlink(const pid& to) noexcept {
-  if (!extras_)
-    return;
-  bool was_linked = false;
-  {
-    std::lock_guard lock{lock_};
-    was_linked = extras_->links.erase(to);
-  }
-  if (was_linked)
+  if (remove_link(to))
     send_signal(to, make_signal(signal_kind::unlink, self()));
 }
 
@@ -678,16 +680,8 @@ bool process_base::demonitor(const ref& tag, bool flush) noexcept {
 
 void process_base::adopt_link(process_base& child) {
   take_signals_now_and_then();
-  auto me = self();
-  auto it = child.self();
-  {
-    auto& ex = extras();
-    std::lock_guard lock{lock_};
-    ex.links.insert(std::move(it), true);
-  }
-  auto& cex = child.extras();
-  std::lock_guard lock{child.lock_};
-  cex.links.insert(std::move(me), true);
+  add_link(child.self());
+  child.add_link(self()); // the child's first link: its inline slot
 }
 
 ref process_base::adopt_monitor(process_base& child) {
@@ -751,12 +745,14 @@ void process_base::terminate() noexcept {
   std::unique_ptr<process_extras> ex;
   std::unique_ptr<std::vector<std::uint64_t>> timers;
   pid watcher;
+  pid link;
   {
     // alive_ is already false: add_timer refuses new timers from now on.
     std::lock_guard lock{lock_};
     ex = std::move(extras_);
     timers = std::move(timers_);
     watcher = std::move(watcher_);
+    link = std::move(link_);
   }
   if (timers)
     for (auto key : *timers)
@@ -772,12 +768,15 @@ void process_base::terminate() noexcept {
   };
   // Exit signals before DOWNs, as the BEAM sends them: a process both
   // linked to and monitoring us (trapping exits) gets the 'EXIT' first.
+  auto send_exit_linked = [&](const pid& to) {
+    auto* s = make_signal(signal_kind::exit_linked, self());
+    s->payload = reason;
+    send_signal(to, s);
+  };
+  if (link)
+    send_exit_linked(link);
   if (ex)
-    ex->links.for_each([&](const pid& to, bool) {
-      auto* s = make_signal(signal_kind::exit_linked, self());
-      s->payload = reason;
-      send_signal(to, s);
-    });
+    ex->links.for_each([&](const pid& to, bool) { send_exit_linked(to); });
   if (watcher)
     send_down(watcher, ref::local_from_counter(watcher_tag_));
   if (ex) {
@@ -831,10 +830,11 @@ void process_base::fill_info(process_info& out) const {
   std::lock_guard lock{lock_};
   if (watcher_)
     out.monitored_by.push_back(watcher_);
+  if (link_)
+    out.links.push_back(link_);
   if (extras_) {
     extras_->links.for_each(
         [&](const pid& p, bool) { out.links.push_back(p); });
-    std::sort(out.links.begin(), out.links.end());
     extras_->monitors.for_each(
         [&](const ref&, const pid& p) { out.monitors.push_back(p); });
     extras_->monitored_by.for_each([&](const ref&, const monitor_in& m) {
@@ -844,6 +844,7 @@ void process_base::fill_info(process_info& out) const {
                   extras_->monitors.heap_bytes() +
                   extras_->monitored_by.heap_bytes();
   }
+  std::sort(out.links.begin(), out.links.end());
 }
 
 std::vector<term> process_base::peek_messages() const {

@@ -10,20 +10,30 @@
 #include <stdexcept>
 
 namespace otp {
+
+std::atomic<std::uint32_t> detail::local_ref_salt{0};
+
 namespace {
 
 std::atomic<std::uint64_t> ref_counter{1};
 
-std::uint32_t random_salt() noexcept {
-  std::random_device rd;
-  auto t = static_cast<std::uint32_t>(
-      std::chrono::steady_clock::now().time_since_epoch().count());
-  return rd() ^ t;
+/// The third word of every local ref: random per run, so refs of two runs of
+/// the same node differ (as the BEAM's do). Never 0 (see local_ref_salt).
+std::uint32_t run_salt() noexcept {
+  static const std::uint32_t salt = [] {
+    std::random_device rd;
+    auto t = static_cast<std::uint32_t>(
+        std::chrono::steady_clock::now().time_since_epoch().count());
+    std::uint32_t s = rd() ^ t;
+    if (s == 0)
+      s = 1;
+    detail::local_ref_salt.store(s, std::memory_order_relaxed);
+    return s;
+  }();
+  return salt;
 }
 
 } // namespace
-
-const std::uint32_t ref::run_salt = random_salt();
 
 ref ref::make() noexcept {
   // Each thread takes counters from the shared one in blocks, so making a
@@ -39,6 +49,10 @@ ref ref::make() noexcept {
     mine.end = mine.next + block;
   }
   return local_from_counter(mine.next++);
+}
+
+std::uint32_t detail::init_local_ref_salt() noexcept {
+  return run_salt();
 }
 
 ref ref::remote(atom node, std::uint32_t creation,

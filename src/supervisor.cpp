@@ -22,6 +22,8 @@
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
+#include <vector>
 
 namespace otp::supervisor {
 
@@ -314,14 +316,157 @@ struct child_pid_eq {
 /// whether a restart failed and is being retried (the key is then the pid
 /// that ended), and its state while the supervisor stops them all.
 struct dynamic_child {
+  dynamic_child() = default;
   dynamic_child(term a, bool r) : args(std::move(a)), restarting(r) {}
   term args; ///< after `exited`: the reason its EXIT gave
-  bool restarting;
+  bool restarting = false;
   bool stopping = false; ///< monitored and told to stop; no DOWN yet
   bool exited = false;   ///< its EXIT came (before its DOWN, as always)
 };
-using dynamic_map =
-    std::unordered_map<pid, dynamic_child, child_pid_hash, child_pid_eq>;
+
+/// The simple_one_for_one children by pid: an open-addressing table
+/// (linear probing, backward-shift erase) in one array, a null pid marking
+/// a free slot. A supervisor may hold 100k children, and a node-based map
+/// cost a few cache misses per start and per exit (bucket, node, and the
+/// node before it on erase); here it is one slot. The subset of
+/// std::unordered_map the supervisor uses, except that erase invalidates
+/// every iterator (none is kept across one).
+class dynamic_map {
+public:
+  using value_type = std::pair<pid, dynamic_child>;
+
+  template <class Slot>
+  class basic_iterator {
+  public:
+    basic_iterator(Slot* at, Slot* end) noexcept : at_(at), end_(end) {
+      skip_free();
+    }
+    Slot& operator*() const noexcept { return *at_; }
+    Slot* operator->() const noexcept { return at_; }
+    basic_iterator& operator++() noexcept {
+      ++at_;
+      skip_free();
+      return *this;
+    }
+    friend bool operator==(const basic_iterator& a,
+                           const basic_iterator& b) noexcept {
+      return a.at_ == b.at_;
+    }
+
+  private:
+    friend class dynamic_map;
+    void skip_free() noexcept {
+      while (at_ != end_ && !at_->first)
+        ++at_;
+    }
+    Slot* at_;
+    Slot* end_;
+  };
+  using iterator = basic_iterator<value_type>;
+  using const_iterator = basic_iterator<const value_type>;
+
+  iterator begin() noexcept { return {data(), data() + slots_.size()}; }
+  iterator end() noexcept { return at(slots_.size()); }
+  const_iterator begin() const noexcept {
+    return {data(), data() + slots_.size()};
+  }
+  const_iterator end() const noexcept {
+    return {data() + slots_.size(), data() + slots_.size()};
+  }
+
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+  [[nodiscard]] std::size_t count(const pid& key) const {
+    return find_index(key) != slots_.size();
+  }
+  iterator find(const pid& key) { return at(find_index(key)); }
+  const_iterator find(const pid& key) const {
+    auto i = find_index(key);
+    return {data() + i, data() + slots_.size()};
+  }
+
+  std::pair<iterator, bool> emplace(const pid& key, dynamic_child value) {
+    if ((size_ + 1) * 2 > slots_.size())
+      grow();
+    auto i = home(key);
+    for (;; i = next(i)) {
+      auto& s = slots_[i];
+      if (!s.first) {
+        s.first = key;
+        s.second = std::move(value);
+        ++size_;
+        return {at(i), true};
+      }
+      if (s.first.block() == key.block())
+        return {at(i), false};
+    }
+  }
+
+  void erase(iterator it) {
+    auto hole = static_cast<std::size_t>(it.at_ - data());
+    // Backward shift: pull later entries of the probe run into the hole.
+    for (auto j = next(hole);; j = next(j)) {
+      auto& s = slots_[j];
+      if (!s.first)
+        break;
+      auto h = home(s.first);
+      // s may move to the hole if its home is not in (hole, j].
+      bool movable = hole <= j ? (h <= hole || h > j) : (h <= hole && h > j);
+      if (movable) {
+        slots_[hole] = std::move(s);
+        hole = j;
+      }
+    }
+    slots_[hole] = value_type{};
+    --size_;
+  }
+
+  void clear() noexcept {
+    slots_ = {};
+    size_ = 0;
+  }
+
+private:
+  value_type* data() noexcept { return slots_.data(); }
+  const value_type* data() const noexcept { return slots_.data(); }
+  iterator at(std::size_t i) noexcept {
+    return {data() + i, data() + slots_.size()};
+  }
+  std::size_t home(const pid& key) const noexcept {
+    return child_pid_hash{}(key) & (slots_.size() - 1);
+  }
+  std::size_t next(std::size_t i) const noexcept {
+    return (i + 1) & (slots_.size() - 1);
+  }
+  /// The slot holding `key`, or slots_.size() if none.
+  std::size_t find_index(const pid& key) const {
+    if (size_ == 0)
+      return slots_.size();
+    for (auto i = home(key);; i = next(i)) {
+      auto& s = slots_[i];
+      if (!s.first)
+        return slots_.size();
+      if (s.first.block() == key.block())
+        return i;
+    }
+  }
+  void grow() {
+    std::vector<value_type> old(slots_.empty() ? 16 : slots_.size() * 2);
+    old.swap(slots_);
+    size_ = 0;
+    for (auto& s : old)
+      if (s.first) {
+        auto i = home(s.first);
+        while (slots_[i].first)
+          i = next(i);
+        slots_[i] = std::move(s);
+        ++size_;
+      }
+  }
+
+  std::vector<value_type> slots_; // size: 0 or a power of two
+  std::size_t size_ = 0;
+};
 
 /// What a simple_one_for_one shutdown waits for: the DOWN or the EXIT of a
 /// child it is stopping. (The supervisor holds no other monitor on its

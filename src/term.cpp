@@ -235,7 +235,7 @@ void term::init_unsigned(std::uint64_t v) {
 }
 
 term::term(const ref& r) {
-  if (r.is_local() && ref::local_from_counter(r.counter()) == r) {
+  if (r.is_counter()) {
     tag_ = detail::tag::local_ref;
     word_ = r.counter();
     return;

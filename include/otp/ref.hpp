@@ -8,12 +8,21 @@
 #include "otp/atom.hpp"
 
 #include <array>
+#include <atomic>
 #include <compare>
 #include <cstdint>
 #include <span>
 #include <string>
 
 namespace otp {
+
+namespace detail {
+/// The third word of every local ref of this run, 0 until the first one is
+/// made (never 0 after). Written once; read by ref::is_counter.
+extern std::atomic<std::uint32_t> local_ref_salt;
+/// Sets local_ref_salt on first use; returns it.
+[[nodiscard]] std::uint32_t init_local_ref_salt() noexcept;
+} // namespace detail
 
 class ref {
 public:
@@ -27,13 +36,15 @@ public:
   [[nodiscard]] static ref remote(atom node, std::uint32_t creation,
                                   std::span<const std::uint32_t> words);
 
-  /// A local ref with a given counter value (terms store local refs inline,
-  /// and rebuild them often: inline).
+  /// A local ref with a given counter value (terms store local refs inline).
   [[nodiscard]] static ref local_from_counter(std::uint64_t counter) noexcept {
+    std::uint32_t salt = detail::local_ref_salt.load(std::memory_order_relaxed);
+    if (salt == 0) [[unlikely]]
+      salt = detail::init_local_ref_salt();
     ref r;
     r.words_[0] = static_cast<std::uint32_t>(counter);
     r.words_[1] = static_cast<std::uint32_t>(counter >> 32);
-    r.words_[2] = run_salt;
+    r.words_[2] = salt;
     r.len_ = 3;
     return r;
   }
@@ -48,6 +59,16 @@ public:
   /// For local refs: the counter that made it.
   [[nodiscard]] std::uint64_t counter() const noexcept {
     return (std::uint64_t{words_[1]} << 32) | words_[0];
+  }
+  /// Whether `local_from_counter(counter())` rebuilds this ref, as it does
+  /// every ref `make()` returns: such a ref is its counter alone (terms and
+  /// monitor tables store only that). Cheaper than building the copy.
+  [[nodiscard]] bool is_counter() const noexcept {
+    // No counter ref exists before the salt is set (making one sets it).
+    const std::uint32_t salt =
+        detail::local_ref_salt.load(std::memory_order_relaxed);
+    return len_ == 3 && words_[2] == salt && salt != 0 && node_ == atom{} &&
+           creation_ == 0 && words_[3] == 0 && words_[4] == 0;
   }
   explicit operator bool() const noexcept { return len_ != 0; }
 
@@ -65,11 +86,6 @@ public:
   [[nodiscard]] std::size_t hash() const noexcept;
 
 private:
-  /// The third word of every local ref: random per run, so that refs of
-  /// two runs of the same node differ (as the BEAM's do). Set during static
-  /// initialisation (ref.cpp), before any process can run.
-  static const std::uint32_t run_salt;
-
   atom node_; // '' means the local node
   std::uint32_t creation_ = 0;
   std::array<std::uint32_t, 5> words_{};

@@ -484,6 +484,24 @@ TEST(GenServerCall, CastNeverFails) {
   EXPECT_TRUE(survived);
 }
 
+/// Leaves `server` with an empty link table, for hibernate to release. A
+/// process's first link is kept in its control block, so two links are
+/// made (the second goes to the table), then both removed.
+otp::task<> leave_empty_link_table(otp::process& self, pid server) {
+  self.link(server); // the server's inline slot
+  pid me = self.self();
+  (void)self.spawn([server, me](otp::process& p) -> otp::task<> {
+    p.link(server); // the server's table: the slot is taken
+    p.unlink(server);
+    p.send(me, "unlinked"_a);
+    co_return;
+  });
+  // The server takes the helper's link and unlink before our unlink: they
+  // are all in its one inbox, in that order.
+  co_await self.receive(equals("unlinked"_a));
+  self.unlink(server);
+}
+
 TEST(GenServerCall, HibernateReleasesMemoryAndWakesOnTheNextMessage) {
   otp::testkit kit;
   std::vector<term> log;
@@ -491,10 +509,9 @@ TEST(GenServerCall, HibernateReleasesMemoryAndWakesOnTheNextMessage) {
   std::optional<term> reply_after;
   kit.spawn([&](otp::process& self) -> otp::task<> {
     server = *co_await gs::start<holder>(self, {}, &log);
-    // A link that is gone leaves the server with an empty link table (a
+    // Links that are gone leave the server with an empty link table (a
     // call's monitor alone needs none: it is kept in the control block).
-    self.link(server);
-    self.unlink(server);
+    co_await leave_empty_link_table(self, server);
     (void)co_await gs::call(self, server, term{"echo"_a, 1});
   });
   kit.run_until_idle();
@@ -564,8 +581,7 @@ TEST(GenServerCall, HibernateAfterIdleTime) {
                                     gs::start_options{}.with_hibernate_after(
                                         std::chrono::milliseconds{100}),
                                     &log);
-    self.link(server); // leaves an empty link table to release
-    self.unlink(server);
+    co_await leave_empty_link_table(self, server);
     (void)co_await gs::call(self, server, term{"echo"_a, 1});
   });
   kit.run_until_idle();

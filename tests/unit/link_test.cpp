@@ -318,3 +318,51 @@ TEST(Link, NoprocExitComesAfterMessagesTheDeadPartnerSentFirst) {
   EXPECT_EQ(got,
             (std::vector<term>{"last_words"_a, exit_msg(t, atoms::noproc)}));
 }
+
+TEST(Link, EachPartnerIsOneLinkWhereverItIsKept) {
+  // A process keeps one link in its control block and the others in a
+  // table: a partner linked again while that slot is free (its first
+  // partner unlinked) must still be one link, and hear of the end once.
+  otp::testkit tk;
+  auto b = tk.spawn(idle_trapping);
+  auto c = tk.spawn(idle_trapping);
+  auto a = tk.spawn([b, c](otp::process& self) -> otp::task<> {
+    self.link(b); // the inline slot
+    self.link(c); // the table
+    self.unlink(b);
+    self.link(c); // already linked: nothing
+    self.link(b); // the free slot again
+    co_await self.receive(equals("stop"_a));
+    self.exit("bye"_a);
+  });
+  tk.run_until_idle();
+  auto links = tk.info(a)->links;
+  auto want = std::vector<pid>{b, c};
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(links, want);
+  EXPECT_EQ(tk.info(b)->links, std::vector<pid>{a});
+  EXPECT_EQ(tk.info(c)->links, std::vector<pid>{a});
+  tk.send(a, "stop"_a);
+  tk.run_until_idle();
+  EXPECT_EQ(tk.mailbox(b), std::vector<term>{exit_msg(a, "bye"_a)});
+  EXPECT_EQ(tk.mailbox(c), std::vector<term>{exit_msg(a, "bye"_a)});
+}
+
+TEST(Link, AnUnlinkedInlinePartnerIsNotHeardOfButTheOthersAre) {
+  otp::testkit tk;
+  auto b = tk.spawn(idle);
+  auto c = tk.spawn(idle);
+  auto a = tk.spawn([b, c](otp::process& self) -> otp::task<> {
+    self.trap_exit(true);
+    self.link(b); // the inline slot
+    self.link(c); // the table
+    self.unlink(b);
+    co_await self.receive(nothing);
+  });
+  tk.run_until_idle();
+  tk.inject_exit(b, "boom"_a);
+  tk.inject_exit(c, "crash"_a);
+  tk.run_until_idle();
+  EXPECT_EQ(tk.mailbox(a), std::vector<term>{exit_msg(c, "crash"_a)});
+  EXPECT_TRUE(tk.info(a)->links.empty());
+}

@@ -422,3 +422,55 @@ TEST(Monitor, SpawnMonitorDownMatchesByPattern) {
   EXPECT_EQ(got, down_msg(tag, child, "bye"_a));
   EXPECT_EQ(tk.mailbox(parent), std::vector<term>{"other"_a});
 }
+
+TEST(Monitor, ManyMonitorsEachFireOnceUnlessDemonitored) {
+  // Past a few monitors the watcher's table hashes its refs (by their
+  // counter); every monitor still fires once, a demonitored one never, and
+  // a ref it never made (another node's, one with the same counter words
+  // but not this run's) finds nothing.
+  otp::testkit tk;
+  constexpr std::size_t n = 40;
+  std::vector<pid> targets;
+  for (std::size_t i = 0; i < n; ++i)
+    targets.push_back(tk.spawn(exit_with_first_message));
+  std::vector<ref> tags;
+  int foreign_found = 0;
+  auto watcher = tk.spawn([&](otp::process& self) -> otp::task<> {
+    for (auto& t : targets)
+      tags.push_back(self.monitor(t));
+    for (std::size_t i = 0; i < n; i += 2)
+      (void)self.demonitor(tags[i]);
+    const ref& kept = tags[1];
+    const std::uint32_t words[] = {
+        static_cast<std::uint32_t>(kept.counter()),
+        static_cast<std::uint32_t>(kept.counter() >> 32), kept.words()[2] + 1};
+    foreign_found += self.demonitor(ref::remote("other@host"_a, 1, words));
+    foreign_found += self.demonitor(ref::remote(otp::atom{}, 0, words));
+    foreign_found += self.demonitor(ref{});
+    co_await self.receive(nothing);
+  });
+  tk.run_until_idle();
+  EXPECT_EQ(foreign_found, 0);
+  EXPECT_EQ(tk.info(watcher)->monitors.size(), n / 2);
+  for (auto& t : targets)
+    tk.send(t, "boom"_a);
+  tk.run_until_idle();
+  auto got = tk.mailbox(watcher);
+  ASSERT_EQ(got.size(), n / 2);
+  for (std::size_t i = 1; i < n; i += 2)
+    EXPECT_EQ(count(got, equals(down_msg(tags[i], targets[i], "boom"_a))), 1u)
+        << i;
+  EXPECT_TRUE(tk.info(watcher)->monitors.empty());
+}
+
+TEST(Monitor, RefsFromMakeAreTheirCounterAlone) {
+  auto r = ref::make();
+  EXPECT_TRUE(r.is_counter());
+  EXPECT_TRUE(ref::local_from_counter(r.counter()).is_counter());
+  EXPECT_EQ(ref::local_from_counter(r.counter()), r);
+  EXPECT_FALSE(ref{}.is_counter());
+  const std::uint32_t words[] = {1, 2, r.words()[2]};
+  EXPECT_FALSE(ref::remote("other@host"_a, 1, words).is_counter());
+  const std::uint32_t other_salt[] = {1, 2, r.words()[2] + 1};
+  EXPECT_FALSE(ref::remote(otp::atom{}, 0, other_salt).is_counter());
+}

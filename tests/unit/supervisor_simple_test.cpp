@@ -305,4 +305,56 @@ TEST_F(SupervisorSimple, AHundredThousandChildren) {
   EXPECT_EQ(kit_.process_count(), 0u);
 }
 
+// The children's table: many are stopped by pid in a scattered order (each
+// erase moves later entries of its probe run), and exactly the others are
+// still listed, found and stopped at the end.
+TEST_F(SupervisorSimple, ChildrenStoppedInAnyOrderLeaveExactlyTheOthers) {
+  constexpr std::size_t n = 300;
+  start(sv::child_spec::spawn_link("p"_a, &plain),
+        sv::flags{sv::simple_one_for_one, 10, 5s});
+  std::vector<pid> pids;
+  kit_.spawn([&](otp::process& self) -> otp::task<> {
+    const term extra = term::list({"meek"_a});
+    for (std::size_t i = 0; i < n; ++i) {
+      auto r = co_await sv::start_child(self, sup_, extra);
+      pids.push_back(r->child);
+    }
+  });
+  kit_.run_until_idle();
+  ASSERT_EQ(pids.size(), n);
+  // Every child whose index is 0 or 1 mod 3, in a scattered order.
+  std::vector<pid> stopped, kept;
+  for (std::size_t k = 0; k < n; ++k) {
+    const std::size_t i = (k * 7) % n; // 7 and 300 are coprime
+    (i % 3 == 2 ? kept : stopped).push_back(pids[i]);
+  }
+  std::vector<sv::child_info> kids;
+  std::size_t not_found = 0;
+  kit_.spawn([&](otp::process& self) -> otp::task<> {
+    for (const pid& p : stopped)
+      (void)co_await sv::terminate_child(self, sup_, p);
+    // Stopped twice: no longer a child, and dead ("found", as OTP says).
+    for (const pid& p : stopped)
+      not_found += (co_await sv::terminate_child(self, sup_, p)) ? 0 : 1;
+    kids = *co_await sv::which_children(self, sup_);
+  });
+  kit_.run_until_idle();
+  EXPECT_EQ(not_found, 0u);
+  std::vector<pid> listed;
+  for (const auto& k : kids)
+    listed.push_back(k.child);
+  std::sort(listed.begin(), listed.end());
+  std::sort(kept.begin(), kept.end());
+  EXPECT_EQ(listed, kept);
+  for (const pid& p : stopped)
+    EXPECT_EQ(kit_.exit_reason(p), term{atoms::shutdown});
+  for (const pid& p : kept)
+    EXPECT_FALSE(kit_.exit_reason(p));
+  stop_sup();
+  EXPECT_EQ(sup_exit(), term{atoms::shutdown});
+  for (const pid& p : kept)
+    EXPECT_EQ(kit_.exit_reason(p), term{atoms::shutdown});
+  EXPECT_EQ(kit_.process_count(), 0u);
+}
+
 } // namespace supervisor_simple_test

@@ -1,6 +1,6 @@
 #pragma once
 /// The runtime's small-object allocator: size classes of 64 bytes up to
-/// 1 KiB, each thread keeping a magazine of free blocks and trading full or
+/// 2 KiB, each thread keeping a magazine of free blocks and trading full or
 /// empty magazines with a global depot.
 ///
 /// Why: processes, signals and coroutine frames are made on one worker and
@@ -27,8 +27,26 @@ inline constexpr bool pooling = true;
 #endif
 
 inline constexpr std::size_t class_size = 64;
-inline constexpr std::size_t class_count = 16; // up to 1 KiB
-inline constexpr std::uint32_t magazine_size = 256;
+// Up to 2 KiB: a coroutine frame with several receives in it (a
+// synchronous start's wait for the ack is 1,104 bytes) went to malloc, and
+// to its cross-thread free, on every start.
+inline constexpr std::size_t class_count = 32;
+
+/// Blocks per magazine of class `c`: 256, but at most 64 KiB of them, so
+/// that a thread's cache of a big class (two magazines at most) holds
+/// little memory for the few blocks of that size it uses.
+[[nodiscard]] constexpr std::uint32_t magazine_size(std::size_t c) noexcept {
+  const std::size_t block = (c + 1) * class_size;
+  const std::size_t fit = (std::size_t{64} << 10) / block;
+  return static_cast<std::uint32_t>(fit < 256 ? fit : 256);
+}
+/// The same as a table, for the free fast path (no division).
+inline constexpr auto magazine_sizes = [] {
+  std::array<std::uint32_t, class_count> out{};
+  for (std::size_t c = 0; c < class_count; ++c)
+    out[c] = magazine_size(c);
+  return out;
+}();
 
 struct free_block {
   free_block* next;
@@ -87,7 +105,7 @@ inline void pool_free(void* p, std::size_t size) noexcept {
   if (pooling && c < class_count) {
     if (thread_cache* tc = cache) [[likely]] {
       slot& s = tc->slots[c];
-      if (s.count < magazine_size) [[likely]] {
+      if (s.count < magazine_sizes[c]) [[likely]] {
         auto* b = static_cast<free_block*>(p);
         b->next = s.head;
         s.head = b;

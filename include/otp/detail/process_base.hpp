@@ -33,6 +33,59 @@ struct monitor_in {
   term object; ///< what the DOWN names: the name used, or [] for our pid
 };
 
+/// Mixes a ref's counter (see monitor_table): consecutive counters land
+/// far apart, and so do counters a fixed stride apart.
+struct counter_hash {
+  std::size_t operator()(std::uint64_t k) const noexcept {
+    k ^= k >> 29;
+    k *= 0xbf58476d1ce4e5b9ULL;
+    return static_cast<std::size_t>(k ^ (k >> 32));
+  }
+};
+
+/// The monitors a process holds: tag → the process it monitors. Every tag
+/// is a ref the process made itself (ref::make), which its counter alone
+/// rebuilds, so the table keys entries by that counter: 24-byte hash slots
+/// (not 48) and one multiply to hash, where a ref key hashes and compares
+/// five words. A spawner may hold a million of these. A lookup with any
+/// other ref (an alias message's tag, which its sender picks) finds nothing.
+class monitor_table {
+public:
+  /// `tag` must be a counter ref (ref::is_counter); false if present.
+  bool insert(const ref& tag, pid target) {
+    return map_.insert(tag.counter(), std::move(target));
+  }
+  std::optional<pid> extract(const ref& tag) {
+    if (!tag.is_counter())
+      return std::nullopt;
+    return map_.extract(tag.counter());
+  }
+  bool erase(const ref& tag) { return extract(tag).has_value(); }
+  /// erase for a ref held in a term (a signal's tag): a local ref term
+  /// holds only counter refs, and holds the counter itself.
+  bool erase(const term& tag) {
+    return term_access::tag_of(tag) == detail::tag::local_ref &&
+           map_.extract(term_access::word_of(tag)).has_value();
+  }
+  [[nodiscard]] bool contains(const ref& tag) const {
+    return tag.is_counter() && map_.contains(tag.counter());
+  }
+  [[nodiscard]] bool empty() const noexcept { return map_.empty(); }
+  /// Calls `f(tag, target)` for every entry, in no particular order.
+  template <class F>
+  void for_each(F&& f) const {
+    map_.for_each([&](std::uint64_t k, const pid& target) {
+      f(ref::local_from_counter(k), target);
+    });
+  }
+  [[nodiscard]] std::size_t heap_bytes() const noexcept {
+    return map_.heap_bytes();
+  }
+
+private:
+  small_map<std::uint64_t, pid, counter_hash> map_;
+};
+
 /// Rarely used per-process state, allocated on first use so that an idle
 /// process stays small. Small maps: most processes hold a few links and
 /// monitors, but a supervisor may hold 100k.
@@ -41,7 +94,7 @@ struct process_extras {
   static void operator delete(void* p, std::size_t size) noexcept;
 
   small_map<pid, bool> links;              ///< the value is unused
-  small_map<ref, pid> monitors;            ///< tag → the process we monitor
+  monitor_table monitors;                  ///< tag → the process we monitor
   small_map<ref, monitor_in> monitored_by; ///< tag → who watches us
   small_map<ref, bool> aliases; ///< active aliases (owner only, no lock)
 };
@@ -248,6 +301,12 @@ private:
   void terminate() noexcept;
   void bounce_leftovers(signal* s, const term& reason) noexcept;
   process_extras& extras();
+  /// Records a link to `to` (inline if the slot is free, as a child's one
+  /// link to its parent or supervisor is). False if already linked. Owner
+  /// only (or the spawner before the process runs).
+  bool add_link(pid to);
+  /// Forgets the link to `to`. True if it was there. Owner only.
+  bool remove_link(const pid& to) noexcept;
   /// Records the monitor `tag` that `watcher` holds on this process; its
   /// DOWN names `object` ([] or our own pid: this process). Owner only (or
   /// the spawner before the process runs).
@@ -268,6 +327,11 @@ private:
   /// child. Null when unused. Owner writes, under lock_ (process_info).
   pid watcher_;
   std::uint64_t watcher_tag_ = 0; ///< the counter of its (local) ref
+  /// One link lives here, not in extras_ (then never also there): most
+  /// processes have one link (a supervisor's child, a spawn_link child), and
+  /// it then costs no extras block nor table on the child's side. Null when
+  /// unused. Owner writes, under lock_ (process_info).
+  pid link_;
   /// Keys of pending timers aimed at this process; any thread adds, under
   /// lock_ (so they live outside extras_, which only the owner creates).
   std::unique_ptr<std::vector<std::uint64_t>> timers_;
