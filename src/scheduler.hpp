@@ -36,6 +36,14 @@ public:
   /// timer thread firing many timers at once).
   virtual void begin_batch() noexcept {}
   virtual void end_batch() noexcept {}
+  /// "Caller runs": between these, the first process this (non-worker)
+  /// thread wakes is handed back by `end_hold` instead of being queued, so
+  /// that the thread, about to wait for that process's answer, can run its
+  /// turn itself. Others are queued as usual. Default: nothing is held.
+  virtual void begin_hold() noexcept {}
+  [[nodiscard]] virtual detail::process_base* end_hold() noexcept {
+    return nullptr;
+  }
   /// Runs what is runnable until nothing is (the deterministic scheduler;
   /// worker threads do this by themselves).
   virtual void run_until_idle() noexcept {}

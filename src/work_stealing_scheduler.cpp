@@ -111,6 +111,10 @@ thread_local worker* this_worker = nullptr;
 /// Processes woken by a non-worker thread inside begin_batch/end_batch.
 thread_local std::vector<process_base*>* this_batch = nullptr;
 thread_local const work_stealing_scheduler* this_scheduler = nullptr;
+/// Inside begin_hold/end_hold (a non-worker thread): whether a woken process
+/// may be held, and the one held.
+thread_local bool this_holding = false;
+thread_local process_base* this_held = nullptr;
 
 class work_stealing_scheduler final : public scheduler {
 public:
@@ -140,6 +144,10 @@ public:
     }
     if (this_batch) {
       this_batch->push_back(p);
+      return;
+    }
+    if (this_holding && !this_held) {
+      this_held = p;
       return;
     }
     push_global(p);
@@ -186,6 +194,18 @@ public:
     batch_.clear();
     for (std::size_t i = 0; i < n; ++i)
       notify_if_idle();
+  }
+
+  void begin_hold() noexcept override {
+    if (!local_worker()) {
+      this_holding = true;
+      this_held = nullptr;
+    }
+  }
+
+  process_base* end_hold() noexcept override {
+    this_holding = false;
+    return std::exchange(this_held, nullptr);
   }
 
   void spawn(process_base* p) noexcept override {

@@ -81,9 +81,13 @@ public:
 
   // -- running (the scheduler, on one worker at a time) -----------------------
 
-  /// Runs one turn: takes signals, runs user code within a budget, and
-  /// ends waiting, requeued, or exited (then the block may be freed).
-  void run() noexcept;
+  /// Messages a process may take per turn before others get the worker
+  /// (the BEAM's reductions, counted in messages).
+  static constexpr int turn_budget = 1000;
+
+  /// Runs one turn: takes signals, runs user code within `budget` messages,
+  /// and ends waiting, requeued, or exited (then the block may be freed).
+  void run(int budget = turn_budget) noexcept;
 
   /// The runtime is shutting down: end with `shutdown`, untrappably.
   /// Thread-safe. Foreign-thread processes end at once.
