@@ -23,11 +23,20 @@ public:
 
   std::optional<term> receive(bool (*match)(const void*, const term&),
                               const void* pred,
-                              std::chrono::steady_clock::time_point deadline) {
+                              std::chrono::milliseconds timeout) {
     std::unique_lock lock{mutex_};
     if (ended_)
       return std::nullopt;
     reset_save_point();
+    // Read the clock only once the message is not there yet: a reply the
+    // caller's own turn of the server put there (see send_gen_call) is
+    // taken without it.
+    std::optional<std::chrono::steady_clock::time_point> until;
+    auto deadline = [&] {
+      if (!until)
+        until = std::chrono::steady_clock::now() + timeout;
+      return *until;
+    };
     for (;;) {
       if (ended_)
         return std::nullopt;
@@ -48,7 +57,7 @@ public:
       // only link their signal (the inbox is not blocked): the hand-off is
       // lock-free. The lock is let go so that end() need not wait.
       lock.unlock();
-      bool arrived = spin_until_pending(deadline);
+      bool arrived = spin_until_pending(deadline());
       lock.lock();
       if (arrived || ended_)
         continue;
@@ -57,7 +66,7 @@ public:
       // Blocked: exactly one pusher will call wake() for this wait.
       ++wakes_owed_;
       sleeping_.store(true, std::memory_order_seq_cst);
-      bool woke = wake_cv_.wait_until(lock, deadline, [this] {
+      bool woke = wake_cv_.wait_until(lock, deadline(), [this] {
         return ended_ || wakes_.load(std::memory_order_seq_cst) >= wakes_owed_;
       });
       sleeping_.store(false, std::memory_order_relaxed);
@@ -276,8 +285,7 @@ std::optional<term>
 scoped_mailbox::receive_matching(bool (*match)(const void*, const term&),
                                  const void* pred,
                                  std::chrono::milliseconds timeout) {
-  return proc_->receive(match, pred,
-                        std::chrono::steady_clock::now() + timeout);
+  return proc_->receive(match, pred, timeout);
 }
 
 ref scoped_mailbox::monitor(const pid& target) {
