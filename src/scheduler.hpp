@@ -29,7 +29,8 @@ public:
   virtual void pushed_to_runnable(detail::process_base* /*p*/) noexcept {}
   /// A new process. Thread-safe.
   virtual void spawn(detail::process_base* p) noexcept = 0;
-  /// `p` used its budget: requeue it behind the others. Worker only.
+  /// `p` used its budget: requeue it behind the others. A worker, or a
+  /// foreign thread that ran `p` (see begin_hold).
   virtual void yield(detail::process_base* p) noexcept = 0;
   /// Between these, processes woken by this (non-worker) thread are queued
   /// together at `end_batch`, with one lock and one round of wake-ups (the

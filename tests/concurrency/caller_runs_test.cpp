@@ -24,7 +24,7 @@ namespace gs = otp::gen_server;
 namespace caller_runs_test {
 
 /// `where` → ok, noting the thread it ran on; `crash` throws; `count` →
-/// the number of `inc` casts; `{call, Server, Req}` calls another server.
+/// the number of `inc` casts; `flood` casts itself 1000 `inc`s.
 class probe : public gs::server<probe> {
 public:
   explicit probe(std::thread::id* ran_on) : ran_on_(ran_on) {}
@@ -38,6 +38,12 @@ public:
       return reply(count_);
     if (req == term{"crash"_a})
       throw std::runtime_error("crashed in call");
+    if (req == term{"flood"_a}) {
+      // More casts to itself than a caller's turn takes after this reply.
+      for (int i = 0; i < 1000; ++i)
+        gs::cast(self(), self().self(), "inc"_a);
+      return reply(atoms::ok);
+    }
     return stop(term{"bad_call"_a, req});
   }
   cast_result handle_cast(const term&) {
@@ -131,6 +137,19 @@ TEST(CallerRuns, CastsQueuedForWorkersAndCallsRunByTheCallerKeepOrder) {
       gs::cast(rt, server, "inc"_a);
     ASSERT_EQ(gs::call(me, server, "count"_a).value(), term{sent});
   }
+}
+
+TEST(CallerRuns, AServerWithMoreWorkThanTheCallersTurnYieldsToTheWorkers) {
+  // The caller's turn ends after a few messages; the server, still
+  // runnable, is queued for the workers, which take the rest.
+  otp::runtime rt{{.workers = 2}};
+  std::thread::id ran_on;
+  pid server = start_probe(rt, &ran_on);
+  otp::scoped_mailbox me{rt};
+  ASSERT_TRUE(until_caller_runs(me, server, ran_on));
+  ASSERT_EQ(gs::call(me, server, "flood"_a).value(), term{atoms::ok});
+  ASSERT_EQ(ran_on, std::this_thread::get_id());
+  EXPECT_EQ(gs::call(me, server, "count"_a).value(), term{1000});
 }
 
 TEST(CallerRuns, ProcessesAndOutsideThreadsCallingOneServerAllGetTheirReplies) {
