@@ -24,9 +24,25 @@ public:
   std::optional<term> receive(bool (*match)(const void*, const term&),
                               const void* pred,
                               std::chrono::milliseconds timeout) {
+    return receive(match, pred, timeout, nullptr).message;
+  }
+
+  /// A gen call's receive (`call`'s tag and `[alias | Tag]`): the reply
+  /// sent unboxed is taken without building its `{Tag, Reply}` term, and
+  /// the call's monitor is dropped under the same lock as the take.
+  mailbox_reply receive_call(bool (*match)(const void*, const term&),
+                             const void* pred,
+                             std::chrono::milliseconds timeout,
+                             const call_tags& call) {
+    return receive(match, pred, timeout, &call);
+  }
+
+  mailbox_reply receive(bool (*match)(const void*, const term&),
+                        const void* pred, std::chrono::milliseconds timeout,
+                        const call_tags* call) {
     std::unique_lock lock{mutex_};
     if (ended_)
-      return std::nullopt;
+      return {};
     reset_save_point();
     // Read the clock only once the message is not there yet: a reply the
     // caller's own turn of the server put there (see send_gen_call) is
@@ -39,18 +55,14 @@ public:
     };
     for (;;) {
       if (ended_)
-        return std::nullopt;
+        return {};
       drain();
       if (exit_pending()) {
         end_locked();
-        return std::nullopt;
+        return {};
       }
-      if (signal* s = take_matching(match, pred)) {
-        term out = std::move(s->payload);
-        delete s;
-        reset_save_point();
-        return out;
-      }
+      if (signal* s = take(match, pred, call))
+        return taken(s, call);
       // A reply often comes within microseconds (a call to a process):
       // look for it a little while before sleeping, since being woken
       // costs a futex round trip and a context switch. Pushes meanwhile
@@ -76,16 +88,29 @@ public:
         if (inbox_.unblock())
           --wakes_owed_;
         drain();
-        if (signal* s = take_matching(match, pred)) {
-          term out = std::move(s->payload);
-          delete s;
-          reset_save_point();
-          return out;
-        }
+        if (signal* s = take(match, pred, call))
+          return taken(s, call);
         reset_save_point();
-        return std::nullopt;
+        return {};
       }
     }
+  }
+
+  signal* take(bool (*match)(const void*, const term&), const void* pred,
+               const call_tags* call) {
+    return take_matching(match, pred, call ? &call->alias_tag : nullptr);
+  }
+
+  /// The message of `s`, taken under mutex_; ends a call's monitor (after
+  /// its reply; after its DOWN there is nothing left to end).
+  mailbox_reply taken(signal* s, const call_tags* call) {
+    mailbox_reply out{std::move(s->payload),
+                      s->kind == signal_kind::call_reply};
+    delete s;
+    reset_save_point();
+    if (call)
+      process_base::demonitor(call->tag, true);
+    return out;
   }
 
   /// Spins up to a few microseconds (never past `deadline`) for a signal.
@@ -255,6 +280,13 @@ void detail::mailbox_access::send_gen_call(scoped_mailbox& me,
                                            term request) {
   me.proc_->send_gen_call(target, tag, std::move(alias_tag), label,
                           std::move(request));
+}
+
+detail::mailbox_reply detail::mailbox_access::receive_call(
+    scoped_mailbox& me, bool (*match)(const void*, const term&),
+    const void* pred, std::chrono::milliseconds timeout,
+    const call_tags& call) {
+  return me.proc_->receive_call(match, pred, timeout, call);
 }
 
 detail::runtime_core& scoped_mailbox::core() const noexcept {

@@ -11,6 +11,7 @@
 #include "otp/term.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -292,11 +293,32 @@ private:
   std::uint8_t ops_since_drain_ = 0; ///< see take_signals_now_and_then
 };
 
+/// A gen call's tag and its `[alias | Tag]`.
+struct call_tags {
+  const ref& tag;
+  const term& alias_tag;
+};
+
+/// What a scoped_mailbox's call receive took: none (timed out or ended),
+/// the bare reply (`reply`), or a message (`{Tag, Reply}` or the DOWN).
+struct mailbox_reply {
+  std::optional<term> message;
+  bool reply = false;
+};
+
 /// The internals of a scoped_mailbox otp++'s behaviours use.
 struct mailbox_access {
   static void send_gen_call(scoped_mailbox& me, const pid& target,
                             const ref& tag, term alias_tag, atom label,
                             term request);
+  /// Receives what `match` accepts as scoped_mailbox::receive does, but
+  /// takes the reply to `call` unboxed, and drops the call's monitor (with
+  /// flush) once something is taken.
+  static mailbox_reply receive_call(scoped_mailbox& me,
+                                    bool (*match)(const void*, const term&),
+                                    const void* pred,
+                                    std::chrono::milliseconds timeout,
+                                    const call_tags& call);
 };
 
 /// Sends `s` to `to` as `deliver` does; a dead or remote target answers as
