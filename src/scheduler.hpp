@@ -57,6 +57,9 @@ public:
 /// Runs processes one turn at a time on the caller's thread.
 class deterministic_scheduler;
 
-std::unique_ptr<scheduler> make_work_stealing_scheduler(std::size_t workers);
+/// `caller_runs`: begin_hold/end_hold hand woken processes back (see
+/// runtime_options::foreign_callers_run_servers).
+std::unique_ptr<scheduler>
+make_work_stealing_scheduler(std::size_t workers, bool caller_runs = true);
 
 } // namespace otp::internal

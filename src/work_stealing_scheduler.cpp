@@ -118,7 +118,8 @@ thread_local process_base* this_held = nullptr;
 
 class work_stealing_scheduler final : public scheduler {
 public:
-  explicit work_stealing_scheduler(std::size_t n) : workers_(n) {
+  work_stealing_scheduler(std::size_t n, bool caller_runs)
+      : workers_(n), caller_runs_(caller_runs) {
     for (std::size_t i = 0; i < n; ++i) {
       workers_[i].index = i;
       workers_[i].rng = static_cast<std::uint32_t>(i * 2654435761U + 1);
@@ -197,7 +198,7 @@ public:
   }
 
   void begin_hold() noexcept override {
-    if (!local_worker()) {
+    if (caller_runs_ && !local_worker()) {
       this_holding = true;
       this_held = nullptr;
     }
@@ -462,14 +463,16 @@ private:
   std::atomic<int> idle_{0};
   std::atomic<int> spinning_{0};
   std::atomic<bool> stopping_{false};
+  const bool caller_runs_;
 };
 
 } // namespace
 
-std::unique_ptr<scheduler> make_work_stealing_scheduler(std::size_t workers) {
+std::unique_ptr<scheduler> make_work_stealing_scheduler(std::size_t workers,
+                                                        bool caller_runs) {
   if (workers == 0)
     workers = std::max(1U, std::thread::hardware_concurrency());
-  return std::make_unique<work_stealing_scheduler>(workers);
+  return std::make_unique<work_stealing_scheduler>(workers, caller_runs);
 }
 
 } // namespace otp::internal

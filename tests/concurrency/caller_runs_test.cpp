@@ -93,6 +93,17 @@ TEST(CallerRuns, AnIdleServerRunsOnTheCallingThread) {
   EXPECT_EQ(me.pending(), 0U); // no stray reply or DOWN
 }
 
+TEST(CallerRuns, TurnedOffEveryCallIsRunByAWorker) {
+  otp::runtime rt{{.workers = 2, .foreign_callers_run_servers = false}};
+  std::thread::id ran_on;
+  pid server = start_probe(rt, &ran_on);
+  otp::scoped_mailbox me{rt};
+  for (int i = 0; i < 1000; ++i) {
+    ASSERT_EQ(gs::call(me, server, "where"_a).value(), term{atoms::ok});
+    ASSERT_NE(ran_on, std::this_thread::get_id());
+  }
+}
+
 TEST(CallerRuns, ACrashInTheCallersTurnEndsTheServerWithItsReason) {
   otp::runtime rt{{.workers = 2}};
   std::thread::id ran_on;
