@@ -24,12 +24,13 @@ namespace gs = otp::gen_server;
 namespace caller_runs_test {
 
 /// `where` → ok, noting the thread it ran on; `crash` throws; `count` →
-/// the number of `inc` casts; `flood` casts itself 1000 `inc`s.
+/// the number of `inc` casts; `flood` casts itself 1000 `inc`s; `hold`
+/// keeps its caller waiting until a `release` answers it `late`.
 class probe : public gs::server<probe> {
 public:
   explicit probe(std::thread::id* ran_on) : ran_on_(ran_on) {}
 
-  call_result handle_call(const term& req, const from&) {
+  call_result handle_call(const term& req, const from& caller) {
     // Read by the caller after the reply: the reply's push orders it.
     *ran_on_ = std::this_thread::get_id();
     if (req == term{"where"_a})
@@ -38,6 +39,16 @@ public:
       return reply(count_);
     if (req == term{"crash"_a})
       throw std::runtime_error("crashed in call");
+    if (req == term{"hold"_a}) {
+      held_.push_back(caller);
+      return noreply();
+    }
+    if (req == term{"release"_a}) {
+      for (auto& f : held_)
+        reply_to(f, "late"_a);
+      held_.clear();
+      return reply(atoms::ok);
+    }
     if (req == term{"flood"_a}) {
       // More casts to itself than a caller's turn takes after this reply.
       for (int i = 0; i < 1000; ++i)
@@ -54,6 +65,7 @@ public:
 private:
   std::thread::id* ran_on_;
   std::int64_t count_ = 0;
+  std::vector<from> held_;
 };
 
 /// Calls `where` until the server ran on this thread (it was idle when the
@@ -119,6 +131,24 @@ TEST(CallerRuns, ACrashInTheCallersTurnEndsTheServerWithItsReason) {
   ASSERT_FALSE(again);
   EXPECT_EQ(again.error()[0], term{atoms::noproc});
   EXPECT_EQ(me.pending(), 0U);
+}
+
+TEST(CallerRuns, ATimedOutCallLeavesNoLateReplyOrDown) {
+  // The caller runs the turn that takes `hold` and answers nothing; the
+  // call times out; the late answer, sent in the next caller's turn, is
+  // dropped as it arrives (the alias is gone).
+  otp::runtime rt{{.workers = 2}};
+  std::thread::id ran_on;
+  pid server = start_probe(rt, &ran_on);
+  otp::scoped_mailbox me{rt};
+  ASSERT_TRUE(until_caller_runs(me, server, ran_on));
+  auto r = gs::call(me, server, "hold"_a, 10ms);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error()[0], term{atoms::timeout}) << to_string(r.error());
+  EXPECT_EQ(ran_on, std::this_thread::get_id());
+  ASSERT_EQ(gs::call(me, server, "release"_a).value(), term{atoms::ok});
+  EXPECT_EQ(me.pending(), 0U);
+  EXPECT_EQ(me.receive(0ms), std::nullopt);
 }
 
 TEST(CallerRuns, StopIsRunByTheCallerAndLaterCallsGetNoproc) {
