@@ -111,9 +111,10 @@ thread_local worker* this_worker = nullptr;
 /// Processes woken by a non-worker thread inside begin_batch/end_batch.
 thread_local std::vector<process_base*>* this_batch = nullptr;
 thread_local const work_stealing_scheduler* this_scheduler = nullptr;
-/// Inside begin_hold/end_hold (a non-worker thread): whether a woken process
-/// may be held, and the one held.
-thread_local bool this_holding = false;
+/// Inside begin_hold/end_hold (a non-worker thread): the scheduler whose
+/// woken process is held (only its own: a call may cross runtimes), and
+/// the one held.
+thread_local const work_stealing_scheduler* this_holding = nullptr;
 thread_local process_base* this_held = nullptr;
 
 class work_stealing_scheduler final : public scheduler {
@@ -147,7 +148,7 @@ public:
       this_batch->push_back(p);
       return;
     }
-    if (this_holding && !this_held) {
+    if (this_holding == this && !this_held) {
       this_held = p;
       return;
     }
@@ -199,13 +200,15 @@ public:
 
   void begin_hold() noexcept override {
     if (caller_runs_ && !local_worker()) {
-      this_holding = true;
+      this_holding = this;
       this_held = nullptr;
     }
   }
 
   process_base* end_hold() noexcept override {
-    this_holding = false;
+    if (this_holding != this)
+      return nullptr;
+    this_holding = nullptr;
     return std::exchange(this_held, nullptr);
   }
 
