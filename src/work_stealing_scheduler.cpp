@@ -152,7 +152,13 @@ public:
       this_held = p;
       return;
     }
-    push_global(p);
+    // One word a spinning worker watches, rather than the global queue's
+    // mutex, deque and size: a foreign thread's wake-up then moves one
+    // cache line to the worker that takes it instead of three or four.
+    process_base* none = nullptr;
+    if (!inject_.compare_exchange_strong(none, p, std::memory_order_acq_rel,
+                                         std::memory_order_relaxed))
+      push_global(p);
     notify_if_idle();
   }
 
@@ -273,15 +279,23 @@ private:
     global_size_.store(global_.size(), std::memory_order_release);
   }
 
-  /// Takes a fair share of the global queue into `w`'s queue; returns one.
+  /// Takes a fair share of the global queue into `w`'s queue; returns one:
+  /// the process a foreign thread woke (see wake) first, with the share
+  /// still taken, so that a stream of such wake-ups cannot starve the
+  /// processes queued here.
   process_base* take_global(worker& w) noexcept {
+    process_base* p = nullptr;
+    if (inject_.load(std::memory_order_relaxed))
+      p = inject_.exchange(nullptr, std::memory_order_acq_rel);
     if (global_size_.load(std::memory_order_acquire) == 0)
-      return nullptr;
+      return p;
     std::lock_guard lock{global_mutex_};
     if (global_.empty())
-      return nullptr;
-    auto* p = global_.front();
-    global_.pop_front();
+      return p;
+    if (!p) {
+      p = global_.front();
+      global_.pop_front();
+    }
     auto share = std::min<std::size_t>(global_.size() / workers_.size() + 1,
                                        local_queue::capacity / 2);
     while (share-- > 0 && !global_.empty() && w.queue.push(global_.front()))
@@ -339,7 +353,8 @@ private:
 
   /// A cheap look (relaxed loads) for anything to take.
   bool work_visible() const noexcept {
-    if (global_size_.load(std::memory_order_relaxed) != 0)
+    if (global_size_.load(std::memory_order_relaxed) != 0 ||
+        inject_.load(std::memory_order_relaxed))
       return true;
     for (const auto& v : workers_)
       if (!v.queue.empty() || v.next.load(std::memory_order_relaxed))
@@ -348,7 +363,8 @@ private:
   }
 
   bool any_work() noexcept {
-    if (global_size_.load(std::memory_order_acquire) != 0)
+    if (global_size_.load(std::memory_order_acquire) != 0 ||
+        inject_.load(std::memory_order_acquire))
       return true;
     for (auto& w : workers_)
       if (!w.queue.empty() || w.next.load(std::memory_order_acquire))
@@ -461,6 +477,9 @@ private:
   std::mutex global_mutex_;
   std::deque<process_base*> global_;
   std::atomic<std::size_t> global_size_{0};
+  /// One process woken by a non-worker thread (see wake), taken as the
+  /// global queue's first.
+  alignas(64) std::atomic<process_base*> inject_{nullptr};
   std::mutex park_mutex_;
   std::vector<worker*> parked_;
   std::atomic<int> idle_{0};
