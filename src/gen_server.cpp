@@ -530,22 +530,29 @@ task<expected<term, term>> gen_call(process& self, atom label, pid server,
 expected<term, term> gen_call(scoped_mailbox& me, atom label, const pid& server,
                               term request, milliseconds timeout) {
   ref tag = ref::make();
-  otp::detail::mailbox_access::send_gen_call(me, server, tag,
-                                             term::cons(atoms::alias, tag),
-                                             label, std::move(request));
-  auto got = me.receive(call_answer{tag},
-                        timeout == infinity ? far_future() : timeout);
-  if (!got) {
+  term alias_tag = term::cons(atoms::alias, tag);
+  otp::detail::mailbox_access::send_gen_call(me, server, tag, alias_tag, label,
+                                             std::move(request));
+  call_answer answer{tag};
+  // Takes the reply unboxed and drops the monitor (flush) as it takes it.
+  auto got = otp::detail::mailbox_access::receive_call(
+      me,
+      [](const void* p, const term& m) {
+        return (*static_cast<const call_answer*>(p))(m);
+      },
+      &answer, timeout == infinity ? far_future() : timeout, {tag, alias_tag});
+  if (!got.message) {
     me.demonitor(tag, flush);
+    // A reply that made it in before the alias went stays valid (OTP).
     if (auto late = me.receive(reply_only{tag}, milliseconds{0}))
       return (*late)[1];
     return unexpected<term>(atoms::timeout);
   }
-  if (got->is_tuple(2)) {
-    me.demonitor(tag, flush);
-    return (*got)[1];
-  }
-  return unexpected<term>((*got)[4]);
+  if (got.reply)
+    return std::move(*got.message);
+  if (got.message->is_tuple(2))
+    return (*got.message)[1];
+  return unexpected<term>((*got.message)[4]); // the server's exit reason
 }
 
 } // namespace detail

@@ -13,10 +13,6 @@
 namespace otp::detail {
 namespace {
 
-/// Messages a process may take per turn before others get the worker
-/// (the BEAM's reductions, counted in messages).
-constexpr int turn_budget = 1000;
-
 constexpr std::uint32_t id_bits = 28; // as the BEAM's pid numbers
 
 signal* make_signal(signal_kind kind, pid from) {
@@ -247,8 +243,7 @@ void send_exit(const pid& to, pid from, term reason) {
 
 // -- running ------------------------------------------------------------------
 
-void process_base::run() noexcept {
-  int budget = turn_budget;
+void process_base::run(int budget) noexcept {
   status_.store(0, std::memory_order_relaxed);
   for (;;) {
     drain();

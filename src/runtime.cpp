@@ -10,7 +10,9 @@ runtime::runtime() : runtime(runtime_options{}) {}
 
 runtime::runtime(runtime_options options)
     : core_(std::make_unique<detail::runtime_core>(
-          internal::make_work_stealing_scheduler(options.workers), false)) {}
+          internal::make_work_stealing_scheduler(
+              options.workers, options.foreign_callers_run_servers),
+          false)) {}
 
 runtime::runtime(std::unique_ptr<detail::runtime_core> core)
     : core_(std::move(core)) {}

@@ -29,13 +29,22 @@ public:
   virtual void pushed_to_runnable(detail::process_base* /*p*/) noexcept {}
   /// A new process. Thread-safe.
   virtual void spawn(detail::process_base* p) noexcept = 0;
-  /// `p` used its budget: requeue it behind the others. Worker only.
+  /// `p` used its budget: requeue it behind the others. A worker, or a
+  /// foreign thread that ran `p` (see begin_hold).
   virtual void yield(detail::process_base* p) noexcept = 0;
   /// Between these, processes woken by this (non-worker) thread are queued
   /// together at `end_batch`, with one lock and one round of wake-ups (the
   /// timer thread firing many timers at once).
   virtual void begin_batch() noexcept {}
   virtual void end_batch() noexcept {}
+  /// "Caller runs": between these, the first process this (non-worker)
+  /// thread wakes is handed back by `end_hold` instead of being queued, so
+  /// that the thread, about to wait for that process's answer, can run its
+  /// turn itself. Others are queued as usual. Default: nothing is held.
+  virtual void begin_hold() noexcept {}
+  [[nodiscard]] virtual detail::process_base* end_hold() noexcept {
+    return nullptr;
+  }
   /// Runs what is runnable until nothing is (the deterministic scheduler;
   /// worker threads do this by themselves).
   virtual void run_until_idle() noexcept {}
@@ -48,6 +57,9 @@ public:
 /// Runs processes one turn at a time on the caller's thread.
 class deterministic_scheduler;
 
-std::unique_ptr<scheduler> make_work_stealing_scheduler(std::size_t workers);
+/// `caller_runs`: begin_hold/end_hold hand woken processes back (see
+/// runtime_options::foreign_callers_run_servers).
+std::unique_ptr<scheduler>
+make_work_stealing_scheduler(std::size_t workers, bool caller_runs = true);
 
 } // namespace otp::internal

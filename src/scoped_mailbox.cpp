@@ -23,32 +23,53 @@ public:
 
   std::optional<term> receive(bool (*match)(const void*, const term&),
                               const void* pred,
-                              std::chrono::steady_clock::time_point deadline) {
+                              std::chrono::milliseconds timeout) {
+    return receive(match, pred, timeout, nullptr).message;
+  }
+
+  /// A gen call's receive (`call`'s tag and `[alias | Tag]`): the reply
+  /// sent unboxed is taken without building its `{Tag, Reply}` term, and
+  /// the call's monitor is dropped under the same lock as the take.
+  mailbox_reply receive_call(bool (*match)(const void*, const term&),
+                             const void* pred,
+                             std::chrono::milliseconds timeout,
+                             const call_tags& call) {
+    return receive(match, pred, timeout, &call);
+  }
+
+  mailbox_reply receive(bool (*match)(const void*, const term&),
+                        const void* pred, std::chrono::milliseconds timeout,
+                        const call_tags* call) {
     std::unique_lock lock{mutex_};
     if (ended_)
-      return std::nullopt;
+      return {};
     reset_save_point();
+    // Read the clock only once the message is not there yet: a reply the
+    // caller's own turn of the server put there (see send_gen_call) is
+    // taken without it.
+    std::optional<std::chrono::steady_clock::time_point> until;
+    auto deadline = [&] {
+      if (!until)
+        until = std::chrono::steady_clock::now() + timeout;
+      return *until;
+    };
     for (;;) {
       if (ended_)
-        return std::nullopt;
+        return {};
       drain();
       if (exit_pending()) {
         end_locked();
-        return std::nullopt;
+        return {};
       }
-      if (signal* s = take_matching(match, pred)) {
-        term out = std::move(s->payload);
-        delete s;
-        reset_save_point();
-        return out;
-      }
+      if (signal* s = take(match, pred, call))
+        return taken(s, call);
       // A reply often comes within microseconds (a call to a process):
       // look for it a little while before sleeping, since being woken
       // costs a futex round trip and a context switch. Pushes meanwhile
       // only link their signal (the inbox is not blocked): the hand-off is
       // lock-free. The lock is let go so that end() need not wait.
       lock.unlock();
-      bool arrived = spin_until_pending(deadline);
+      bool arrived = spin_until_pending(deadline());
       lock.lock();
       if (arrived || ended_)
         continue;
@@ -57,7 +78,7 @@ public:
       // Blocked: exactly one pusher will call wake() for this wait.
       ++wakes_owed_;
       sleeping_.store(true, std::memory_order_seq_cst);
-      bool woke = wake_cv_.wait_until(lock, deadline, [this] {
+      bool woke = wake_cv_.wait_until(lock, deadline(), [this] {
         return ended_ || wakes_.load(std::memory_order_seq_cst) >= wakes_owed_;
       });
       sleeping_.store(false, std::memory_order_relaxed);
@@ -67,16 +88,29 @@ public:
         if (inbox_.unblock())
           --wakes_owed_;
         drain();
-        if (signal* s = take_matching(match, pred)) {
-          term out = std::move(s->payload);
-          delete s;
-          reset_save_point();
-          return out;
-        }
+        if (signal* s = take(match, pred, call))
+          return taken(s, call);
         reset_save_point();
-        return std::nullopt;
+        return {};
       }
     }
+  }
+
+  signal* take(bool (*match)(const void*, const term&), const void* pred,
+               const call_tags* call) {
+    return take_matching(match, pred, call ? &call->alias_tag : nullptr);
+  }
+
+  /// The message of `s`, taken under mutex_; ends a call's monitor (after
+  /// its reply; after its DOWN there is nothing left to end).
+  mailbox_reply taken(signal* s, const call_tags* call) {
+    mailbox_reply out{std::move(s->payload),
+                      s->kind == signal_kind::call_reply};
+    delete s;
+    reset_save_point();
+    if (call)
+      process_base::demonitor(call->tag, true);
+    return out;
   }
 
   /// Spins up to a few microseconds (never past `deadline`) for a signal.
@@ -122,11 +156,34 @@ public:
     return process_base::make_alias();
   }
 
+  /// Sends a gen call's request and, when that wakes the server ("caller
+  /// runs"), runs the server's turn on this thread, which would only wait
+  /// for the answer meanwhile. Queued for a worker instead, the request
+  /// would cross to the worker's core and the reply cross back: two
+  /// hand-offs of hundreds of ns each on this machine (see
+  /// shared/PERFORMANCE.md), where here the request, the server's state and
+  /// the reply stay in this core's cache. It is safe because only the
+  /// pusher that finds an inbox blocked schedules its owner: no worker can
+  /// hold the server while this thread runs it, and the inbox's CAS orders
+  /// the previous turn's writes before this one. The turn is short (see
+  /// caller_turn_budget): a server busy with others yields to a worker.
   void send_gen_call(const pid& target, const ref& tag, term alias_tag,
                      atom label, term request) {
-    std::lock_guard lock{mutex_};
-    process_base::send_gen_call(target, tag, std::move(alias_tag), label,
-                                std::move(request));
+    auto& sched = runtime().scheduler();
+    sched.begin_hold();
+    try {
+      std::lock_guard lock{mutex_};
+      process_base::send_gen_call(target, tag, std::move(alias_tag), label,
+                                  std::move(request));
+    } catch (...) {
+      if (auto* p = sched.end_hold())
+        sched.wake(p); // not run here: queue it as usual
+      throw;
+    }
+    // Outside mutex_: the server's code may send to this mailbox, and end()
+    // (a shutdown from another thread) must not wait for its turn.
+    if (auto* p = sched.end_hold())
+      p->run(caller_turn_budget);
   }
 
   bool remove_alias(const ref& alias) {
@@ -186,6 +243,11 @@ protected:
   }
 
 private:
+  /// The messages a server run by its caller may take in that turn: enough
+  /// for a call and what came with it, while a server that others keep
+  /// busy yields to a worker rather than hold the caller beyond its reply.
+  static constexpr int caller_turn_budget = 64;
+
   void end_locked() noexcept {
     ended_ = true;
     exit_now();
@@ -220,6 +282,13 @@ void detail::mailbox_access::send_gen_call(scoped_mailbox& me,
                           std::move(request));
 }
 
+detail::mailbox_reply detail::mailbox_access::receive_call(
+    scoped_mailbox& me, bool (*match)(const void*, const term&),
+    const void* pred, std::chrono::milliseconds timeout,
+    const call_tags& call) {
+  return me.proc_->receive_call(match, pred, timeout, call);
+}
+
 detail::runtime_core& scoped_mailbox::core() const noexcept {
   return proc_->runtime();
 }
@@ -248,8 +317,7 @@ std::optional<term>
 scoped_mailbox::receive_matching(bool (*match)(const void*, const term&),
                                  const void* pred,
                                  std::chrono::milliseconds timeout) {
-  return proc_->receive(match, pred,
-                        std::chrono::steady_clock::now() + timeout);
+  return proc_->receive(match, pred, timeout);
 }
 
 ref scoped_mailbox::monitor(const pid& target) {

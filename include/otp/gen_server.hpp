@@ -525,6 +525,8 @@ try_call(process& self, server_ref server, term request,
   return {self, std::move(server), std::move(request), timeout};
 }
 /// `gen_server:call` from outside the runtime: blocks the calling thread.
+/// A server found waiting runs its turn on this thread meanwhile, unless
+/// runtime_options::foreign_callers_run_servers is off (see there).
 expected<term, term> call(scoped_mailbox& me, server_ref server, term request,
                           std::chrono::milliseconds timeout = 5s);
 

@@ -11,6 +11,7 @@
 #include "otp/term.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -134,9 +135,13 @@ public:
 
   // -- running (the scheduler, on one worker at a time) -----------------------
 
-  /// Runs one turn: takes signals, runs user code within a budget, and
-  /// ends waiting, requeued, or exited (then the block may be freed).
-  void run() noexcept;
+  /// Messages a process may take per turn before others get the worker
+  /// (the BEAM's reductions, counted in messages).
+  static constexpr int turn_budget = 1000;
+
+  /// Runs one turn: takes signals, runs user code within `budget` messages,
+  /// and ends waiting, requeued, or exited (then the block may be freed).
+  void run(int budget = turn_budget) noexcept;
 
   /// The runtime is shutting down: end with `shutdown`, untrappably.
   /// Thread-safe. Foreign-thread processes end at once.
@@ -352,11 +357,32 @@ private:
   std::uint8_t ops_since_drain_ = 0; ///< see take_signals_now_and_then
 };
 
+/// A gen call's tag and its `[alias | Tag]`.
+struct call_tags {
+  const ref& tag;
+  const term& alias_tag;
+};
+
+/// What a scoped_mailbox's call receive took: none (timed out or ended),
+/// the bare reply (`reply`), or a message (`{Tag, Reply}` or the DOWN).
+struct mailbox_reply {
+  std::optional<term> message;
+  bool reply = false;
+};
+
 /// The internals of a scoped_mailbox otp++'s behaviours use.
 struct mailbox_access {
   static void send_gen_call(scoped_mailbox& me, const pid& target,
                             const ref& tag, term alias_tag, atom label,
                             term request);
+  /// Receives what `match` accepts as scoped_mailbox::receive does, but
+  /// takes the reply to `call` unboxed, and drops the call's monitor (with
+  /// flush) once something is taken.
+  static mailbox_reply receive_call(scoped_mailbox& me,
+                                    bool (*match)(const void*, const term&),
+                                    const void* pred,
+                                    std::chrono::milliseconds timeout,
+                                    const call_tags& call);
 };
 
 /// Sends `s` to `to` as `deliver` does; a dead or remote target answers as
