@@ -183,11 +183,12 @@ void free_slow(void* p, std::size_t size) noexcept {
   thread_cache* tc = nullptr;
   try {
     tc = local_cache();
-  } catch (...) {
+  } catch (...) { // out of memory for the cache: as below
   }
+  // Out of memory, or at thread exit: the block stays allocated (it may be
+  // part of a slab, which delete must never see).
   if (!tc)
-    return; // out of memory, or at thread exit: the block stays allocated
-             // (it may be part of a slab, which delete must never see)
+    return;
   auto& s = tc->slots[c];
   if (s.count >= magazine_size(c)) {
     // The loaded magazine is full: it becomes the previous one, and the
