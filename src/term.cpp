@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <limits>
 #include <memory>
+#include <stdexcept>
 #include <vector>
 
 namespace otp {
@@ -52,6 +53,10 @@ bad_term_access::bad_term_access(std::string_view expected, term_kind actual)
 
 bad_term_access::bad_term_access(const std::string& what)
     : std::logic_error(what) {}
+
+void term::throw_index_out_of_range() {
+  throw std::out_of_range("otp::term: tuple index out of range");
+}
 
 void term::throw_bad_access(std::string_view expected) const {
   if (is_bignum() && expected.starts_with("integer"))

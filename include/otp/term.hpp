@@ -453,6 +453,7 @@ private:
                                                     const term& b) noexcept;
 
   [[noreturn]] void throw_bad_access(std::string_view expected) const;
+  [[noreturn]] static void throw_index_out_of_range();
   void init_unsigned(std::uint64_t v);
   void adopt(detail::tag t, detail::box* b) noexcept {
     tag_ = t;

@@ -171,8 +171,8 @@ inline std::span<const term> term::elements() const {
 
 inline const term& term::operator[](std::size_t i) const {
   auto elems = elements();
-  if (i >= elems.size())
-    throw std::out_of_range("otp::term: tuple index out of range");
+  if (i >= elems.size()) [[unlikely]]
+    throw_index_out_of_range(); // out of line: this stays small to inline
   return elems[i];
 }
 
