@@ -264,8 +264,17 @@ TEST(RuntimeConcurrency, WaitReturnsTheExitReason) {
   otp::runtime rt{options()};
   otp::scoped_mailbox me{rt};
   auto p = rt.spawn(exit_with_first_message);
-  rt.send(p, term{atoms::shutdown, "done"_a});
+  // p is told to exit only once wait's monitor is on it: sent at once, a
+  // worker may run p to its end before the monitor lands (then noproc, as
+  // erl gives).
+  std::thread trigger{[&] {
+    for (auto info = rt.info(p); info && info->monitored_by.empty();
+         info = rt.info(p))
+      std::this_thread::yield();
+    rt.send(p, term{atoms::shutdown, "done"_a});
+  }};
   EXPECT_EQ(me.wait(p, guard), (term{atoms::shutdown, "done"_a}));
+  trigger.join();
   // Already gone: noproc.
   EXPECT_EQ(me.wait(p, guard), term{atoms::noproc});
   // Still alive when the timeout passes: nullopt, and no DOWN left behind.
