@@ -115,13 +115,17 @@ bool process_base::add_link(pid to) {
   return true;
 }
 
+void process_base::clear_inline(pid& slot) noexcept {
+  pid gone; // released outside the lock: it may free a control block
+  {
+    std::lock_guard lock{lock_};
+    gone = std::move(slot);
+  }
+}
+
 bool process_base::remove_link(const pid& to) noexcept {
   if (link_ && link_ == to) {
-    pid gone; // released outside the lock
-    {
-      std::lock_guard lock{lock_};
-      gone = std::move(link_);
-    }
+    clear_inline(link_);
     return true;
   }
   if (!extras_)
@@ -132,11 +136,7 @@ bool process_base::remove_link(const pid& to) noexcept {
 
 bool process_base::remove_watcher(const ref& tag) noexcept {
   if (watcher_ && watcher_tag_ == tag.counter() && tag.is_counter()) {
-    pid gone;
-    {
-      std::lock_guard lock{lock_};
-      gone = std::move(watcher_);
-    }
+    clear_inline(watcher_);
     return true;
   }
   if (!extras_)

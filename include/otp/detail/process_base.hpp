@@ -318,6 +318,9 @@ private:
   void add_watcher(const ref& tag, pid watcher, term object);
   /// Forgets the monitor `tag` held on this process. True if it was there.
   bool remove_watcher(const ref& tag) noexcept;
+  /// Empties an inline slot (link_, watcher_) that process_info reads
+  /// under lock_.
+  void clear_inline(pid& slot) noexcept;
 
   runtime_core& rt_;
   signal* queue_head_ = nullptr;
