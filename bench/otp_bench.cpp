@@ -88,11 +88,19 @@ otp::task<> exits_at_once(otp::process&) {
   co_return;
 }
 
+// Batches of 1,000, as the Erlang and CAF twins spawn them: at most that many
+// children (and monitors) are outstanding at once.
+constexpr long spawn_batch = 1000;
+
 otp::task<> spawner(otp::process& self, long n, otp::pid report_to) {
-  for (long i = 0; i < n; ++i)
-    (void)self.spawn_monitor(exits_at_once);
-  for (long i = 0; i < n; ++i)
-    (void)co_await self.receive();
+  for (long left = n; left > 0;) {
+    long batch = std::min(spawn_batch, left);
+    for (long i = 0; i < batch; ++i)
+      (void)self.spawn_monitor(exits_at_once);
+    for (long i = 0; i < batch; ++i)
+      (void)co_await self.receive();
+    left -= batch;
+  }
   self.send(report_to, "done"_a);
 }
 
