@@ -5,16 +5,25 @@
 /// - a process woken by a worker goes to that worker's `next` slot and runs
 ///   there next (message partners stay on one core, as on the BEAM);
 /// - an idle worker spins briefly stealing, then parks on a futex; a worker
-///   that makes work wakes a parked one only when nobody is spinning.
+///   that makes work wakes a parked one only when nobody is spinning;
+/// - new processes are not stolen until they have waited `newborn_delay`
+///   (a parked worker sets a timer for it): a spawner's worker runs its
+///   short-lived children itself, with their memory warm in its cache.
 #include "otp/detail/process_base.hpp"
 #include "scheduler.hpp"
 
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <ctime>
 #include <deque>
+#include <linux/futex.h>
 #include <mutex>
+#include <sys/syscall.h>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 namespace otp::internal {
@@ -26,6 +35,50 @@ inline void cpu_relax() noexcept {
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_ia32_pause();
 #endif
+}
+
+using steady = std::chrono::steady_clock;
+
+/// How long a newly spawned process waits in its spawner's worker's queue
+/// before other workers may steal it. Most processes live short lives, and
+/// the spawner's core has their memory warm: moving them to a core that
+/// then pulls their control block, frame and messages across costs more
+/// than running them (spawn_exit ran twice as slow on two workers as on
+/// one). Work queued that long is a backlog, which is then shared. About a
+/// BEAM time slice: a process that spawns and then computes without
+/// yielding delays its children at most this long.
+constexpr steady::duration newborn_delay = std::chrono::milliseconds{1};
+
+std::int64_t steady_now_ns() noexcept {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             steady::now().time_since_epoch())
+      .count();
+}
+
+/// Sleeps while `word` holds `expected`, at most until `deadline_ns`
+/// (steady clock; 0: no limit). Spurious returns are the caller's to loop
+/// on. A raw futex: std::atomic::wait has no timeout.
+void park_futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t expected,
+                     std::int64_t deadline_ns) noexcept {
+  timespec rel{};
+  timespec* timeout = nullptr;
+  if (deadline_ns != 0) {
+    auto left = deadline_ns - steady_now_ns();
+    if (left <= 0)
+      return;
+    rel.tv_sec = static_cast<time_t>(left / 1'000'000'000);
+    rel.tv_nsec = static_cast<long>(left % 1'000'000'000);
+    timeout = &rel;
+  }
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-vararg): the futex interface
+  syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word),
+          FUTEX_WAIT_PRIVATE, expected, timeout, nullptr, 0);
+}
+
+void park_futex_wake(std::atomic<std::uint32_t>& word) noexcept {
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-vararg): the futex interface
+  syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word),
+          FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
 }
 
 /// The Go runtime's local run queue: single producer, many consumers.
@@ -96,6 +149,10 @@ struct worker {
   local_queue queue;
   std::atomic<process_base*> next{nullptr};
   std::atomic<std::uint64_t> turns{0};
+  /// Thieves leave `queue` alone until then (steady_now_ns; 0: at once): it
+  /// holds only new processes, queued since less than newborn_delay. Owner
+  /// writes, before the queue push that publishes it.
+  std::atomic<std::int64_t> steal_after{0};
   alignas(64) std::atomic<std::uint32_t> wake_flag{0};
   std::uint32_t next_streak = 0;
   /// Signals this turn's process pushed to the process in `next` (which
@@ -219,11 +276,16 @@ public:
   }
 
   void spawn(process_base* p) noexcept override {
-    if (auto* w = local_worker())
-      push_local(*w, p);
-    else
+    auto* w = local_worker();
+    if (!w) {
       push_global(p);
-    notify_if_idle();
+      notify_if_idle();
+      return;
+    }
+    // Only a queue that was empty needs a parked worker told: one that
+    // parked since it filled has set its timer for it (see park).
+    if (push_newborn(*w, p))
+      notify_if_idle();
   }
 
   void yield(process_base* p) noexcept override {
@@ -239,7 +301,7 @@ public:
       return;
     for (auto& w : workers_) {
       w.wake_flag.store(1, std::memory_order_release);
-      w.wake_flag.notify_one();
+      park_futex_wake(w.wake_flag);
     }
     for (auto& w : workers_)
       if (w.thread.joinable())
@@ -259,7 +321,33 @@ private:
     return this_scheduler == this ? this_worker : nullptr;
   }
 
+  /// Queues `p` (not new: it has run) for this worker or any thief.
   void push_local(worker& w, process_base* p) noexcept {
+    // Everything queued here is fair game now, new processes included:
+    // there is more than one to run.
+    if (w.steal_after.load(std::memory_order_relaxed) != 0)
+      w.steal_after.store(0, std::memory_order_relaxed);
+    push_queue(w, p);
+  }
+
+  /// Queues a new process `p` for this worker (see newborn_delay); true
+  /// when the queue was empty.
+  bool push_newborn(worker& w, process_base* p) noexcept {
+    if (!w.queue.empty()) {
+      push_queue(w, p);
+      return false;
+    }
+    // Published with p by the queue's release store.
+    w.steal_after.store(
+        steady_now_ns() +
+            std::chrono::duration_cast<std::chrono::nanoseconds>(newborn_delay)
+                .count(),
+        std::memory_order_relaxed);
+    push_queue(w, p);
+    return true;
+  }
+
+  void push_queue(worker& w, process_base* p) noexcept {
     if (w.queue.push(p))
       return;
     // Full: half of it goes to the global queue, as in Go's runqputslow.
@@ -308,15 +396,22 @@ private:
   /// workers' turn counters seen earlier), also takes a `next` process from
   /// a worker that has not finished a turn since: it is stuck in one long
   /// process.
-  process_base* steal(worker& w,
-                      const std::vector<std::uint64_t>* stale_turns) noexcept {
+  /// `saw_young`: set when a queue held new processes not to be taken yet.
+  process_base* steal(worker& w, const std::vector<std::uint64_t>* stale_turns,
+                      bool& saw_young) noexcept {
     auto n = workers_.size();
     auto start = (w.rng = w.rng * 1664525U + 1013904223U) % n;
+    std::int64_t now = 0;
     for (std::size_t i = 0; i < n; ++i) {
       auto& victim = workers_[(start + i) % n];
       if (&victim == &w)
         continue;
-      if (victim.queue.grab_half(w.batch) > 0) {
+      bool may_take = !victim.queue.empty();
+      if (may_take && young(victim, now)) {
+        saw_young = true;
+        may_take = false;
+      }
+      if (may_take && victim.queue.grab_half(w.batch) > 0) {
         auto* first = w.batch.front();
         for (std::size_t k = 1; k < w.batch.size(); ++k)
           w.queue.push(w.batch[k]); // at most half a queue: always fits
@@ -332,6 +427,18 @@ private:
           return p;
     }
     return nullptr;
+  }
+
+  /// Whether `v`'s queue holds only new processes, not to be stolen yet.
+  /// Read after seeing the queue non-empty (its acquire orders this load).
+  /// `now`: the clock, read here if 0.
+  static bool young(const worker& v, std::int64_t& now) noexcept {
+    auto after = v.steal_after.load(std::memory_order_relaxed);
+    if (after == 0)
+      return false;
+    if (now == 0)
+      now = steady_now_ns();
+    return now < after;
   }
 
   process_base* find_local(worker& w) noexcept {
@@ -351,24 +458,40 @@ private:
     return take_global(w);
   }
 
-  /// A cheap look (relaxed loads) for anything to take.
+  /// A cheap look (relaxed loads) for anything to take. Queues of new
+  /// processes do not count, even those old enough by now: steal's look
+  /// finds them a pause later.
   bool work_visible() const noexcept {
     if (global_size_.load(std::memory_order_relaxed) != 0 ||
         inject_.load(std::memory_order_relaxed))
       return true;
     for (const auto& v : workers_)
-      if (!v.queue.empty() || v.next.load(std::memory_order_relaxed))
+      if ((!v.queue.empty() &&
+           v.steal_after.load(std::memory_order_relaxed) == 0) ||
+          v.next.load(std::memory_order_relaxed))
         return true;
     return false;
   }
 
-  bool any_work() noexcept {
+  /// Anything to take now. Otherwise `wake_at` is when the first queue of
+  /// new processes may be stolen (0: none waits).
+  bool any_work(const worker& w, std::int64_t& wake_at) noexcept {
+    wake_at = 0;
     if (global_size_.load(std::memory_order_acquire) != 0 ||
         inject_.load(std::memory_order_acquire))
       return true;
-    for (auto& w : workers_)
-      if (!w.queue.empty() || w.next.load(std::memory_order_acquire))
+    std::int64_t now = 0;
+    for (auto& v : workers_) {
+      if (v.next.load(std::memory_order_acquire))
         return true;
+      if (v.queue.empty())
+        continue;
+      if (&v == &w || !young(v, now))
+        return true;
+      auto after = v.steal_after.load(std::memory_order_relaxed);
+      if (wake_at == 0 || after < wake_at)
+        wake_at = after;
+    }
     return false;
   }
 
@@ -392,8 +515,14 @@ private:
       if (stopping_.load(std::memory_order_relaxed))
         break;
       found = take_global(w);
+      bool saw_young = false;
       if (!found)
-        found = steal(w, round >= rounds / 2 ? &turns : nullptr);
+        found = steal(w, round >= rounds / 2 ? &turns : nullptr, saw_young);
+      // New processes only, which their worker runs: spinning on its queue
+      // until they may be stolen would slow that worker down (the lines it
+      // writes would bounce to this core). Park until then instead.
+      if (!found && saw_young && !work_visible())
+        break;
       if (!found && round + 1 < rounds)
         // Pause between attempts, but notice new work at once: a process
         // woken from outside the workers (a foreign thread's call) waits
@@ -407,6 +536,18 @@ private:
     return found;
   }
 
+  /// Leaves parked_ unless a waker has taken `w` out already (then its
+  /// wake-up is on the way: false).
+  bool unpark_self(worker& w) noexcept {
+    std::lock_guard lock{park_mutex_};
+    auto it = std::find(parked_.begin(), parked_.end(), &w);
+    if (it == parked_.end())
+      return false;
+    parked_.erase(it);
+    idle_.fetch_sub(1, std::memory_order_acq_rel);
+    return true;
+  }
+
   void park(worker& w) noexcept {
     {
       std::lock_guard lock{park_mutex_};
@@ -415,18 +556,22 @@ private:
       // so any work published before that is visible to any_work below.
       idle_.fetch_add(1, std::memory_order_acq_rel);
     }
-    if (any_work() || stopping_.load(std::memory_order_acquire)) {
-      std::lock_guard lock{park_mutex_};
-      auto it = std::find(parked_.begin(), parked_.end(), &w);
-      if (it != parked_.end()) {
-        parked_.erase(it);
-        idle_.fetch_sub(1, std::memory_order_acq_rel);
-        return;
+    // New processes that may not be stolen yet: sleep until they may, as
+    // nobody wakes us for them (their spawner told the parked workers once,
+    // when its queue filled, and this may be that wake-up).
+    std::int64_t wake_at = 0;
+    if ((any_work(w, wake_at) || stopping_.load(std::memory_order_acquire)) &&
+        unpark_self(w))
+      return;
+    while (w.wake_flag.load(std::memory_order_acquire) == 0) {
+      park_futex_wait(w.wake_flag, 0, wake_at);
+      if (wake_at != 0 && w.wake_flag.load(std::memory_order_acquire) == 0 &&
+          steady_now_ns() >= wake_at) {
+        if (unpark_self(w))
+          return;
+        wake_at = 0; // a waker has us: wait for its flag
       }
-      // Someone is waking us already: take that wake-up below.
     }
-    while (w.wake_flag.load(std::memory_order_acquire) == 0)
-      w.wake_flag.wait(0, std::memory_order_acquire);
     w.wake_flag.store(0, std::memory_order_relaxed);
   }
 
@@ -448,7 +593,7 @@ private:
       idle_.fetch_sub(1, std::memory_order_seq_cst);
     }
     w->wake_flag.store(1, std::memory_order_release);
-    w->wake_flag.notify_one();
+    park_futex_wake(w->wake_flag);
   }
 
   void run(worker& w) noexcept {

@@ -537,6 +537,35 @@ TEST(RuntimeConcurrency, BusyProcessesDoNotStarveOthersOnOneWorker) {
   }
 }
 
+TEST(RuntimeConcurrency, NewProcessBehindASpawnerThatNeverYieldsRunsElsewhere) {
+  // A new process waits in its spawner's worker's queue, where thieves
+  // leave it alone for a while (docs/design/scheduler.md, "New processes
+  // stay"). A spawner that then computes without yielding must not keep it
+  // there: an idle worker takes it once that while is over, parked on a
+  // timer rather than woken by anyone.
+  otp::runtime rt{otp::runtime_options{.workers = 2}};
+  otp::scoped_mailbox me{rt};
+  std::atomic<bool> child_ran{false};
+  rt.spawn(
+      [](otp::process& self, pid report,
+         std::atomic<bool>* ran) -> otp::task<> {
+        self.spawn(
+            [](otp::process&, std::atomic<bool>* flag) -> otp::task<> {
+              flag->store(true);
+              co_return;
+            },
+            ran);
+        // Holds this worker: the child can only run on the other one.
+        auto give_up = std::chrono::steady_clock::now() + guard;
+        while (!ran->load() && std::chrono::steady_clock::now() < give_up)
+          std::this_thread::yield();
+        self.send(report, term{ran->load()});
+        co_return;
+      },
+      me.self(), &child_ran);
+  EXPECT_EQ(me.receive(guard), term{true});
+}
+
 namespace {
 
 /// Counts `inc` casts; `count` answers how many so far.
