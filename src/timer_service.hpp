@@ -71,7 +71,7 @@ private:
   timer_wheel<timer_payload> wheel_;
   /// Timer ref counter → wheel id: an open-addressing table from the pool
   /// (a node allocation per timer showed in the timers benchmark).
-  detail::flat_table<std::uint64_t, timer_id, std::hash<std::uint64_t>> by_key_;
+  detail::flat_table<std::uint64_t, timer_id, detail::counter_hash> by_key_;
   std::vector<timer_payload> due_; ///< the firing thread's batch
   bool stopping_ = false;
   std::uint64_t sleeping_until_ = 0; ///< the deadline the thread waits for

@@ -34,16 +34,6 @@ struct monitor_in {
   term object; ///< what the DOWN names: the name used, or [] for our pid
 };
 
-/// Mixes a ref's counter (see monitor_table): consecutive counters land
-/// far apart, and so do counters a fixed stride apart.
-struct counter_hash {
-  std::size_t operator()(std::uint64_t k) const noexcept {
-    k ^= k >> 29;
-    k *= 0xbf58476d1ce4e5b9ULL;
-    return static_cast<std::size_t>(k ^ (k >> 32));
-  }
-};
-
 /// The monitors a process holds: tag → the process it monitors. Every tag
 /// is a ref the process made itself (ref::make), which its counter alone
 /// rebuilds, so the table keys entries by that counter: 24-byte hash slots

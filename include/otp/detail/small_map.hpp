@@ -10,12 +10,25 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <utility>
 #include <vector>
 
 namespace otp::detail {
+
+/// Mixes a counter (a ref's, a timer's key): consecutive counters land far
+/// apart, and so do counters a fixed stride apart. flat_table needs it for
+/// such keys: with an identity hash (std::hash's) they fill one run of
+/// slots, and each erase's backward shift walks the rest of that run.
+struct counter_hash {
+  std::size_t operator()(std::uint64_t k) const noexcept {
+    k ^= k >> 29;
+    k *= 0xbf58476d1ce4e5b9ULL;
+    return static_cast<std::size_t>(k ^ (k >> 32));
+  }
+};
 
 /// An open-addressing hash table (linear probing, backward-shift erase):
 /// one allocation for the whole table, no node per entry. Keys and values
