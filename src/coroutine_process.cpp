@@ -43,19 +43,22 @@ void coroutine_process_base::receive_suspend(
         !timeout_fired(timeout_timer_))
       return; // the armed timer fires first; then it is re-armed
     cancel_timeout();
-    arm_timeout(r.timeout_ms);
+    arm_timeout_at(receive_deadline_);
   }
 }
 
 void coroutine_process_base::arm_timeout(std::int64_t ms) noexcept {
+  arm_timeout_at(runtime().timers().now_ms() + static_cast<std::uint64_t>(ms));
+}
+
+void coroutine_process_base::arm_timeout_at(std::uint64_t deadline) noexcept {
   timeout_timer_ = ref::make().counter();
-  timer_deadline_ =
-      runtime().timers().now_ms() + static_cast<std::uint64_t>(ms);
+  timer_deadline_ = deadline;
   internal::timer_payload p;
   p.target = self();
   p.kind = signal_kind::timeout;
   p.key = timeout_timer_;
-  runtime().timers().start(std::chrono::milliseconds{ms}, std::move(p));
+  runtime().timers().start_at(deadline, std::move(p));
 }
 
 void coroutine_process_base::cancel_timeout() noexcept {
@@ -87,7 +90,7 @@ bool coroutine_process_base::complete_receive(receive_request& r) {
     auto now = runtime().timers().now_ms();
     if (now < receive_deadline_) {
       // A timer armed for an earlier receive: wait for the rest.
-      arm_timeout(static_cast<std::int64_t>(receive_deadline_ - now));
+      arm_timeout_at(receive_deadline_);
       return false;
     }
     r.result.reset();

@@ -25,12 +25,10 @@ std::uint64_t timer_service::now_ms() const {
           .count());
 }
 
-void timer_service::start(std::chrono::milliseconds delay, timer_payload p) {
-  auto ms = delay.count() < 0 ? 0 : static_cast<std::uint64_t>(delay.count());
+void timer_service::start_at(std::uint64_t deadline, timer_payload p) {
   std::unique_lock lock{mutex_};
   if (stopping_)
     return;
-  auto deadline = now_ms() + ms;
   // Round up so a timer never fires before its delay has fully passed.
   if (!manual_)
     deadline += 1;

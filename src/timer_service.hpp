@@ -44,7 +44,14 @@ public:
   timer_service& operator=(const timer_service&) = delete;
 
   /// Starts a timer known by `p.key`. Thread-safe.
-  void start(std::chrono::milliseconds delay, timer_payload p);
+  void start(std::chrono::milliseconds delay, timer_payload p) {
+    start_at(now_ms() + static_cast<std::uint64_t>(
+                            delay.count() < 0 ? 0 : delay.count()),
+             std::move(p));
+  }
+  /// The same, for a delay that ends at `deadline` (a now_ms() reading plus
+  /// the delay: callers that have read the clock need not read it again).
+  void start_at(std::uint64_t deadline, timer_payload p);
   /// Cancels a timer; returns the time left, or nullopt if it is gone.
   /// Thread-safe.
   std::optional<std::chrono::milliseconds> cancel(std::uint64_t key);

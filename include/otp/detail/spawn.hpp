@@ -59,6 +59,8 @@ protected:
 
   // An event loop's receive timeout (one at a time, as a receive's).
   void arm_timeout(std::int64_t ms) noexcept;
+  /// Arms it to fire at `deadline` (timer-service milliseconds).
+  void arm_timeout_at(std::uint64_t deadline) noexcept;
   void cancel_timeout() noexcept;
   [[nodiscard]] bool timeout_armed() const noexcept { return timeout_timer_; }
   [[nodiscard]] bool timeout_expired() const noexcept {
