@@ -13,9 +13,9 @@
 namespace otp::internal {
 namespace {
 
-std::string current_type_name() {
+atom current_type_atom() {
   const std::type_info* t = abi::__cxa_current_exception_type();
-  return t ? detail::type_name(*t) : std::string{"unknown"};
+  return t ? detail::type_atom(*t) : atom{"unknown"};
 }
 
 } // namespace
@@ -27,10 +27,10 @@ term exception_reason(std::exception_ptr e) noexcept {
     } catch (const exit_exception& x) {
       return x.reason;
     } catch (const std::exception& x) {
-      return term{atoms::exception, atom{current_type_name()},
-                  std::string{x.what()}};
+      return term{atoms::exception, current_type_atom(),
+                  std::string_view{x.what()}};
     } catch (...) {
-      return term{atoms::exception, atom{current_type_name()}, std::string{}};
+      return term{atoms::exception, current_type_atom(), std::string_view{}};
     }
   } catch (...) {
     // Building the reason itself failed (out of memory): still end cleanly.

@@ -4,6 +4,7 @@
 /// are awaited. Its non-template half is src/gen_server.cpp.
 
 #include "otp/gen_server.hpp"
+#include "otp/logger.hpp"
 #include "otp/runtime.hpp"
 #include "otp/scoped_mailbox.hpp"
 
@@ -125,6 +126,10 @@ struct outcome {
 [[nodiscard]] outcome thrown_outcome(std::exception_ptr e, bool in_call);
 /// `{exception, 'Type', <<"what">>}` for the exception being handled.
 [[nodiscard]] term std_exception_reason(const std::exception& x) noexcept;
+/// True when `x` is none of the thrown results nor an exit_exception (a
+/// type that derives from std::exception and from one of them): the
+/// std::exception catch clause, tested first, may take it for a crash.
+[[nodiscard]] bool is_plain_exception(const std::exception& x) noexcept;
 [[nodiscard]] outcome thrown_result(reply_result& r, bool in_call);
 [[nodiscard]] outcome thrown_result(stop_reply_result& r, bool in_call);
 
@@ -133,10 +138,19 @@ struct outcome {
 /// `f` returns the outcome the loop must act on, or nullopt when it kept
 /// an ordinary result for the caller's fast path (a reply, a noreply),
 /// which then builds no outcome at all.
+///
+/// The std::exception clause comes first: the unwinder's search tests the
+/// clauses in order, each miss a walk of the thrown type's bases, and a
+/// crash is the common throw. A type that is also a result or an
+/// exit_exception goes to the order OTP's rules give (thrown_outcome).
 template <class F>
 std::optional<outcome> guarded(bool in_call, F&& f) {
   try {
     return f();
+  } catch (const std::exception& x) {
+    if (is_plain_exception(x)) [[likely]]
+      return outcome{outcome::kind::stop, {}, std_exception_reason(x), {}};
+    return thrown_outcome(std::current_exception(), in_call);
   } catch (noreply_result& r) {
     return outcome{outcome::kind::next, std::move(r.next), {}, {}};
   } catch (stop_result& r) {
@@ -147,8 +161,6 @@ std::optional<outcome> guarded(bool in_call, F&& f) {
     return thrown_result(r, in_call);
   } catch (const exit_exception& x) {
     return outcome{outcome::kind::stop, {}, x.reason, {}};
-  } catch (const std::exception& x) {
-    return outcome{outcome::kind::stop, {}, std_exception_reason(x), {}};
   } catch (...) {
     return outcome{outcome::kind::stop, {}, current_exception_reason(), {}};
   }
@@ -651,12 +663,12 @@ private:
 
   void finish_stop(pending_stop& p, std::exception_ptr failure) {
     term final_reason = std::move(p.reason);
-    if (failure) {
+    if (failure)
       final_reason = exception_reason_of(failure);
+    // The state is formatted only for a report the level lets through.
+    if ((failure || !is_quiet_exit(final_reason)) &&
+        logger::enabled(log_level::error))
       report_terminating(ctx_, p.last, status(), final_reason);
-    } else if (!is_quiet_exit(final_reason)) {
-      report_terminating(ctx_, p.last, status(), final_reason);
-    }
     if (p.reply && p.caller)
       send_reply(ctx_, *p.caller, std::move(*p.reply));
     set_exit(std::move(final_reason));
