@@ -453,7 +453,7 @@ private:
       dispatch_other(callback::info, msg);
       return;
     case message_kind::parent_exit:
-      stop_server(msg[2], msg, std::nullopt, nullptr);
+      stop_server(msg[2], callback::info, msg, std::nullopt, nullptr);
       return;
     case message_kind::system: {
       system_hooks hooks{
@@ -461,7 +461,8 @@ private:
             return static_cast<S&>(b).code_change(old_vsn, extra);
           }};
       if (auto stop = handle_system(ctx_, msg, hooks))
-        stop_server(std::move(*stop), msg, std::nullopt, nullptr);
+        stop_server(std::move(*stop), callback::info, msg, std::nullopt,
+                    nullptr);
       return; // the wait before it applies again, restarted (OTP)
     }
     }
@@ -588,8 +589,7 @@ private:
   /// and `caller` say what the callback was called with.
   void finish(outcome& o, callback which, const term& arg, const from* caller) {
     if (o.what == outcome::kind::stop) {
-      stop_server(std::move(o.reason), last_message(which, arg, caller),
-                  std::move(o.reply), caller);
+      stop_server(std::move(o.reason), which, arg, std::move(o.reply), caller);
       return;
     }
     if (o.reply && caller)
@@ -624,9 +624,11 @@ private:
   /// OTP's gen_server:terminate/8: runs terminate, reports a crash, sends
   /// the reply of `stop(reason, reply)`, and exits (terminate's own failure
   /// replaces the reason). A coroutine terminate runs as the body next.
-  void stop_server(term reason, const term& last, std::optional<term> reply,
-                   const from* caller) {
-    pending_stop p{std::move(reason), last, std::move(reply),
+  /// `which`, `arg` and `caller` say what the last message was: the crash
+  /// report builds it only if it is written.
+  void stop_server(term reason, callback which, const term& arg,
+                   std::optional<term> reply, const from* caller) {
+    pending_stop p{std::move(reason), which, arg, std::move(reply),
                    caller ? std::optional<from>{*caller} : std::nullopt};
     if constexpr (async_terminate) {
       pending_stop_ = std::make_unique<pending_stop>(std::move(p));
@@ -643,7 +645,8 @@ private:
 
   struct pending_stop {
     term reason;
-    term last;
+    callback which;
+    term arg;
     std::optional<term> reply;
     std::optional<from> caller;
   };
@@ -668,7 +671,9 @@ private:
     // The state is formatted only for a report the level lets through.
     if ((failure || !is_quiet_exit(final_reason)) &&
         logger::enabled(log_level::error))
-      report_terminating(ctx_, p.last, status(), final_reason);
+      report_terminating(
+          ctx_, last_message(p.which, p.arg, p.caller ? &*p.caller : nullptr),
+          status(), final_reason);
     if (p.reply && p.caller)
       send_reply(ctx_, *p.caller, std::move(*p.reply));
     set_exit(std::move(final_reason));
