@@ -8,6 +8,7 @@
 #include "otp/logger.hpp"
 #include "sigtest.hpp"
 
+#include <coroutine>
 #include <gmock/gmock.h>
 #include <memory>
 #include <optional>
@@ -692,6 +693,45 @@ TEST_F(GenServerExit, AStdExceptionThatIsAlsoAResultIsTheResult) {
             (term{atoms::exception, atom{"std::runtime_error"},
                   std::string{"plain"}}));
   EXPECT_EQ(errors().size(), 1u);
+}
+
+/// mixed_thrower's throws from coroutine callbacks: handle_cast as above,
+/// handle_call throws exit_and_exception.
+class async_mixed_thrower : public gs::server<async_mixed_thrower> {
+public:
+  otp::task<cast_result> handle_cast(const term& msg) {
+    co_await std::suspend_never{};
+    if (msg == term{"exit"_a})
+      throw exit_and_exception{};
+    if (msg == term{"noreply"_a})
+      throw noreply_and_exception{};
+    throw std::runtime_error("plain");
+  }
+  otp::task<call_result> handle_call(const term&, const from&) {
+    co_await std::suspend_never{};
+    throw exit_and_exception{};
+  }
+};
+
+TEST_F(GenServerExit, CoroutineCallbacksTellExceptionsFromExitsAndResults) {
+  otp::testkit kit;
+  pid a, b, c;
+  kit.spawn([&](otp::process& self) -> otp::task<> {
+    a = *co_await gs::start<async_mixed_thrower>(self, {});
+    gs::cast(self, a, "noreply"_a);
+    gs::cast(self, a, "exit"_a);
+    b = *co_await gs::start<async_mixed_thrower>(self, {});
+    gs::cast(self, b, "noreply"_a);
+    gs::cast(self, b, "crash"_a);
+    c = *co_await gs::start<async_mixed_thrower>(self, {});
+    (void)co_await gs::call(self, c, "x"_a);
+  });
+  kit.run_until_idle();
+  EXPECT_EQ(kit.exit_reason(a), term{"its_reason"_a});
+  EXPECT_EQ(kit.exit_reason(b),
+            (term{atoms::exception, atom{"std::runtime_error"},
+                  std::string{"plain"}}));
+  EXPECT_EQ(kit.exit_reason(c), term{"its_reason"_a});
 }
 
 } // namespace gen_server_exit_test

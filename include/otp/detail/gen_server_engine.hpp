@@ -545,6 +545,12 @@ private:
         call_result r = co_await server_->handle_call(request, caller);
         o = to_outcome(r);
       }
+    } catch (const std::exception& x) {
+      // The usual crash, taken here: thrown_outcome would throw it again.
+      if (is_plain_exception(x))
+        o = outcome{outcome::kind::stop, {}, std_exception_reason(x), {}};
+      else
+        failure = std::current_exception();
     } catch (...) {
       failure = std::current_exception();
     }
@@ -576,6 +582,12 @@ private:
         break; // calls go through call_async
       }
       o = to_outcome(r);
+    } catch (const std::exception& x) {
+      // The usual crash, taken here: thrown_outcome would throw it again.
+      if (is_plain_exception(x))
+        o = outcome{outcome::kind::stop, {}, std_exception_reason(x), {}};
+      else
+        failure = std::current_exception();
     } catch (...) {
       failure = std::current_exception();
     }
