@@ -7,6 +7,7 @@
 #include "otp/scoped_mailbox.hpp"
 #include "runtime_core.hpp"
 
+#include <array>
 #include <cxxabi.h>
 #include <stdexcept>
 #include <typeinfo>
@@ -36,7 +37,7 @@ void reply(const from& to, term value) {
 // -- server_base --------------------------------------------------------------
 
 term server_base::state() const {
-  return atom{otp::detail::type_name(typeid(*this))};
+  return otp::detail::type_atom(typeid(*this));
 }
 
 namespace detail {
@@ -224,12 +225,36 @@ outcome to_outcome(cast_result& r) {
   return {outcome::kind::stop, {}, bad_return(atoms::undefined), {}};
 }
 
+bool is_plain_exception(const std::exception& x) noexcept {
+  // The types seen to be plain, per thread: a crash names the same few
+  // types again and again. Only plain types are kept; the others are rare
+  // and take the slow path each time.
+  thread_local std::array<const std::type_info*, 8> plain{};
+  thread_local std::size_t next = 0;
+  const std::type_info* t = &typeid(x);
+  for (const std::type_info* p : plain) {
+    if (p == t)
+      return true;
+  }
+  // A catch clause and a cross dynamic_cast both need a public unambiguous
+  // base: the casts say which of the earlier clauses would have taken it.
+  if (dynamic_cast<const noreply_result*>(&x) ||
+      dynamic_cast<const stop_result*>(&x) ||
+      dynamic_cast<const reply_result*>(&x) ||
+      dynamic_cast<const stop_reply_result*>(&x) ||
+      dynamic_cast<const exit_exception*>(&x))
+    return false;
+  plain[next] = t;
+  next = (next + 1) % plain.size();
+  return true;
+}
+
 term std_exception_reason(const std::exception& x) noexcept {
   try {
     const std::type_info* t = abi::__cxa_current_exception_type();
     return term{atoms::exception,
-                atom{t ? otp::detail::type_name(*t) : std::string{"unknown"}},
-                std::string{x.what()}};
+                t ? otp::detail::type_atom(*t) : atom{"unknown"},
+                std::string_view{x.what()}};
   } catch (...) {
     return atoms::exception; // out of memory building the reason
   }

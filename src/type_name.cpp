@@ -25,4 +25,15 @@ std::string demangle_cached(const char* mangled) {
   return it->second;
 }
 
+atom type_atom(const std::type_info& t) {
+  const char* mangled = t.name();
+  thread_local std::unordered_map<const char*, atom> cache;
+  auto it = cache.find(mangled);
+  if (it == cache.end()) {
+    atom a{demangle_cached(mangled)}; // a failure is not remembered
+    it = cache.emplace(mangled, a).first;
+  }
+  return it->second;
+}
+
 } // namespace otp::detail

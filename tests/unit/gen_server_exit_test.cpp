@@ -8,6 +8,7 @@
 #include "otp/logger.hpp"
 #include "sigtest.hpp"
 
+#include <coroutine>
 #include <gmock/gmock.h>
 #include <memory>
 #include <optional>
@@ -633,6 +634,104 @@ TEST_F(GenServerExit, ExitNormalInACallbackRunsTerminateWithoutReport) {
   EXPECT_EQ(log, (journal{terminated("ter_a"_a, "normal"_a)}));
   EXPECT_EQ(kit.exit_reason(a), term{"normal"_a});
   EXPECT_TRUE(errors().empty());
+}
+
+// -- exceptions that are also exits or results --------------------------------
+
+/// A std::exception that is also an exit_exception: the exit wins, as the
+/// engine's catch order gives (exit_exception before std::exception).
+struct exit_and_exception : std::runtime_error, otp::exit_exception {
+  exit_and_exception()
+      : std::runtime_error("both"), otp::exit_exception{"its_reason"_a} {}
+};
+
+/// A std::exception that is also a thrown noreply result: the result wins.
+struct noreply_and_exception : std::runtime_error, gs::noreply_result {
+  noreply_and_exception() : std::runtime_error("both"), gs::noreply_result{} {}
+};
+
+/// `exit` throws exit_and_exception, `noreply` noreply_and_exception,
+/// `crash` a plain std::runtime_error.
+class mixed_thrower : public gs::server<mixed_thrower> {
+public:
+  cast_result handle_cast(const term& msg) {
+    if (msg == term{"exit"_a})
+      throw exit_and_exception{};
+    if (msg == term{"noreply"_a})
+      throw noreply_and_exception{};
+    throw std::runtime_error("plain");
+  }
+};
+
+TEST_F(GenServerExit, AStdExceptionThatIsAlsoAnExitEndsWithTheExitsReason) {
+  otp::testkit kit;
+  pid a;
+  kit.spawn([&](otp::process& self) -> otp::task<> {
+    auto started = co_await gs::start<mixed_thrower>(self, {});
+    a = *started;
+    // The plain type first: the engine remembers it as plain, and the
+    // next throw must still be told apart.
+    gs::cast(self, a, "noreply"_a);
+    gs::cast(self, a, "exit"_a);
+  });
+  kit.run_until_idle();
+  EXPECT_EQ(kit.exit_reason(a), term{"its_reason"_a});
+}
+
+TEST_F(GenServerExit, AStdExceptionThatIsAlsoAResultIsTheResult) {
+  otp::testkit kit;
+  pid a;
+  kit.spawn([&](otp::process& self) -> otp::task<> {
+    auto started = co_await gs::start<mixed_thrower>(self, {});
+    a = *started;
+    gs::cast(self, a, "noreply"_a);
+    gs::cast(self, a, "noreply"_a);
+    gs::cast(self, a, "crash"_a);
+  });
+  kit.run_until_idle();
+  EXPECT_EQ(kit.exit_reason(a),
+            (term{atoms::exception, atom{"std::runtime_error"},
+                  std::string{"plain"}}));
+  EXPECT_EQ(errors().size(), 1u);
+}
+
+/// mixed_thrower's throws from coroutine callbacks: handle_cast as above,
+/// handle_call throws exit_and_exception.
+class async_mixed_thrower : public gs::server<async_mixed_thrower> {
+public:
+  otp::task<cast_result> handle_cast(const term& msg) {
+    co_await std::suspend_never{};
+    if (msg == term{"exit"_a})
+      throw exit_and_exception{};
+    if (msg == term{"noreply"_a})
+      throw noreply_and_exception{};
+    throw std::runtime_error("plain");
+  }
+  otp::task<call_result> handle_call(const term&, const from&) {
+    co_await std::suspend_never{};
+    throw exit_and_exception{};
+  }
+};
+
+TEST_F(GenServerExit, CoroutineCallbacksTellExceptionsFromExitsAndResults) {
+  otp::testkit kit;
+  pid a, b, c;
+  kit.spawn([&](otp::process& self) -> otp::task<> {
+    a = *co_await gs::start<async_mixed_thrower>(self, {});
+    gs::cast(self, a, "noreply"_a);
+    gs::cast(self, a, "exit"_a);
+    b = *co_await gs::start<async_mixed_thrower>(self, {});
+    gs::cast(self, b, "noreply"_a);
+    gs::cast(self, b, "crash"_a);
+    c = *co_await gs::start<async_mixed_thrower>(self, {});
+    (void)co_await gs::call(self, c, "x"_a);
+  });
+  kit.run_until_idle();
+  EXPECT_EQ(kit.exit_reason(a), term{"its_reason"_a});
+  EXPECT_EQ(kit.exit_reason(b),
+            (term{atoms::exception, atom{"std::runtime_error"},
+                  std::string{"plain"}}));
+  EXPECT_EQ(kit.exit_reason(c), term{"its_reason"_a});
 }
 
 } // namespace gen_server_exit_test

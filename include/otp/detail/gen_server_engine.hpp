@@ -4,6 +4,7 @@
 /// are awaited. Its non-template half is src/gen_server.cpp.
 
 #include "otp/gen_server.hpp"
+#include "otp/logger.hpp"
 #include "otp/runtime.hpp"
 #include "otp/scoped_mailbox.hpp"
 
@@ -125,6 +126,10 @@ struct outcome {
 [[nodiscard]] outcome thrown_outcome(std::exception_ptr e, bool in_call);
 /// `{exception, 'Type', <<"what">>}` for the exception being handled.
 [[nodiscard]] term std_exception_reason(const std::exception& x) noexcept;
+/// True when `x` is none of the thrown results nor an exit_exception (a
+/// type that derives from std::exception and from one of them): the
+/// std::exception catch clause, tested first, may take it for a crash.
+[[nodiscard]] bool is_plain_exception(const std::exception& x) noexcept;
 [[nodiscard]] outcome thrown_result(reply_result& r, bool in_call);
 [[nodiscard]] outcome thrown_result(stop_reply_result& r, bool in_call);
 
@@ -133,10 +138,19 @@ struct outcome {
 /// `f` returns the outcome the loop must act on, or nullopt when it kept
 /// an ordinary result for the caller's fast path (a reply, a noreply),
 /// which then builds no outcome at all.
+///
+/// The std::exception clause comes first: the unwinder's search tests the
+/// clauses in order, each miss a walk of the thrown type's bases, and a
+/// crash is the common throw. A type that is also a result or an
+/// exit_exception goes to the order OTP's rules give (thrown_outcome).
 template <class F>
 std::optional<outcome> guarded(bool in_call, F&& f) {
   try {
     return f();
+  } catch (const std::exception& x) {
+    if (is_plain_exception(x)) [[likely]]
+      return outcome{outcome::kind::stop, {}, std_exception_reason(x), {}};
+    return thrown_outcome(std::current_exception(), in_call);
   } catch (noreply_result& r) {
     return outcome{outcome::kind::next, std::move(r.next), {}, {}};
   } catch (stop_result& r) {
@@ -147,8 +161,6 @@ std::optional<outcome> guarded(bool in_call, F&& f) {
     return thrown_result(r, in_call);
   } catch (const exit_exception& x) {
     return outcome{outcome::kind::stop, {}, x.reason, {}};
-  } catch (const std::exception& x) {
-    return outcome{outcome::kind::stop, {}, std_exception_reason(x), {}};
   } catch (...) {
     return outcome{outcome::kind::stop, {}, current_exception_reason(), {}};
   }
@@ -441,7 +453,7 @@ private:
       dispatch_other(callback::info, msg);
       return;
     case message_kind::parent_exit:
-      stop_server(msg[2], msg, std::nullopt, nullptr);
+      stop_server(msg[2], callback::info, msg, std::nullopt, nullptr);
       return;
     case message_kind::system: {
       system_hooks hooks{
@@ -449,7 +461,8 @@ private:
             return static_cast<S&>(b).code_change(old_vsn, extra);
           }};
       if (auto stop = handle_system(ctx_, msg, hooks))
-        stop_server(std::move(*stop), msg, std::nullopt, nullptr);
+        stop_server(std::move(*stop), callback::info, msg, std::nullopt,
+                    nullptr);
       return; // the wait before it applies again, restarted (OTP)
     }
     }
@@ -532,6 +545,12 @@ private:
         call_result r = co_await server_->handle_call(request, caller);
         o = to_outcome(r);
       }
+    } catch (const std::exception& x) {
+      // The usual crash, taken here: thrown_outcome would throw it again.
+      if (is_plain_exception(x))
+        o = outcome{outcome::kind::stop, {}, std_exception_reason(x), {}};
+      else
+        failure = std::current_exception();
     } catch (...) {
       failure = std::current_exception();
     }
@@ -563,6 +582,12 @@ private:
         break; // calls go through call_async
       }
       o = to_outcome(r);
+    } catch (const std::exception& x) {
+      // The usual crash, taken here: thrown_outcome would throw it again.
+      if (is_plain_exception(x))
+        o = outcome{outcome::kind::stop, {}, std_exception_reason(x), {}};
+      else
+        failure = std::current_exception();
     } catch (...) {
       failure = std::current_exception();
     }
@@ -576,8 +601,7 @@ private:
   /// and `caller` say what the callback was called with.
   void finish(outcome& o, callback which, const term& arg, const from* caller) {
     if (o.what == outcome::kind::stop) {
-      stop_server(std::move(o.reason), last_message(which, arg, caller),
-                  std::move(o.reply), caller);
+      stop_server(std::move(o.reason), which, arg, std::move(o.reply), caller);
       return;
     }
     if (o.reply && caller)
@@ -612,9 +636,11 @@ private:
   /// OTP's gen_server:terminate/8: runs terminate, reports a crash, sends
   /// the reply of `stop(reason, reply)`, and exits (terminate's own failure
   /// replaces the reason). A coroutine terminate runs as the body next.
-  void stop_server(term reason, const term& last, std::optional<term> reply,
-                   const from* caller) {
-    pending_stop p{std::move(reason), last, std::move(reply),
+  /// `which`, `arg` and `caller` say what the last message was: the crash
+  /// report builds it only if it is written.
+  void stop_server(term reason, callback which, const term& arg,
+                   std::optional<term> reply, const from* caller) {
+    pending_stop p{std::move(reason), which, arg, std::move(reply),
                    caller ? std::optional<from>{*caller} : std::nullopt};
     if constexpr (async_terminate) {
       pending_stop_ = std::make_unique<pending_stop>(std::move(p));
@@ -631,7 +657,8 @@ private:
 
   struct pending_stop {
     term reason;
-    term last;
+    callback which;
+    term arg;
     std::optional<term> reply;
     std::optional<from> caller;
   };
@@ -651,12 +678,14 @@ private:
 
   void finish_stop(pending_stop& p, std::exception_ptr failure) {
     term final_reason = std::move(p.reason);
-    if (failure) {
+    if (failure)
       final_reason = exception_reason_of(failure);
-      report_terminating(ctx_, p.last, status(), final_reason);
-    } else if (!is_quiet_exit(final_reason)) {
-      report_terminating(ctx_, p.last, status(), final_reason);
-    }
+    // The state is formatted only for a report the level lets through.
+    if ((failure || !is_quiet_exit(final_reason)) &&
+        logger::enabled(log_level::error))
+      report_terminating(
+          ctx_, last_message(p.which, p.arg, p.caller ? &*p.caller : nullptr),
+          status(), final_reason);
     if (p.reply && p.caller)
       send_reply(ctx_, *p.caller, std::move(*p.reply));
     set_exit(std::move(final_reason));

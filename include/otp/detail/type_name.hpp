@@ -1,6 +1,8 @@
 #pragma once
 /// Readable C++ type names, for exit reasons, process_info and printing.
 
+#include "otp/atom.hpp"
+
 #include <string>
 #include <typeinfo>
 
@@ -14,5 +16,9 @@ namespace otp::detail {
 [[nodiscard]] inline std::string type_name(const std::type_info& t) {
   return demangle_cached(t.name());
 }
+/// The demangled name of `t` as an atom, remembered per thread: exit
+/// reasons and default server states name the same few types again and
+/// again. Throws as `atom` does (a name too long for an atom).
+[[nodiscard]] atom type_atom(const std::type_info& t);
 
 } // namespace otp::detail
