@@ -221,8 +221,20 @@ public:
 
   void pushed_to_runnable(process_base* p) noexcept override {
     auto* w = local_worker();
-    if (!w || w->next.load(std::memory_order_relaxed) != p)
+    if (!w)
       return;
+    if (w->next.load(std::memory_order_relaxed) != p) {
+      // The same for a new process queued here (the sender spawned it and
+      // went on sending), which thieves leave alone for a while: share the
+      // queue now.
+      if (w->steal_after.load(std::memory_order_relaxed) != 0 &&
+          ++w->sends_to_next >= sends_before_release) {
+        w->sends_to_next = 0;
+        w->steal_after.store(0, std::memory_order_relaxed);
+        notify_if_idle();
+      }
+      return;
+    }
     // The running process keeps feeding the one waiting in `next`, which
     // runs here only after it: a sender that never waits (casts) would
     // fill its mailbox before it ran. Make it stealable and get a parked
