@@ -304,22 +304,6 @@ bool is_exit_from(const term& m, const pid& p) {
          m[1].as_pid() == p;
 }
 
-/// What a starter waits for: the ack, or the child's EXIT (linked) or DOWN.
-// Predicates used inside co_await expressions have constructors: g++ 12
-// destroys aggregate temporaries there twice.
-struct start_answer {
-  start_answer(pid c, link_mode m, ref mon)
-      : child(std::move(c)), mode(m), monitor(mon) {}
-  pid child;
-  link_mode mode;
-  ref monitor;
-  bool operator()(const term& m) const {
-    return is_ack_from(m, child) ||
-           (mode == link_mode::link ? is_exit_from(m, child)
-                                    : is_down_for(m, monitor));
-  }
-};
-
 struct exit_from {
   explicit exit_from(pid who) : p(std::move(who)) {}
   pid p;
@@ -332,12 +316,31 @@ struct down_for {
   bool operator()(const term& m) const { return is_down_for(m, tag); }
 };
 
+/// `result` at once.
+task<start_result> ready_start(start_result result) {
+  co_return result;
+}
+
 } // namespace start_impl
 using namespace start_impl;
 
-task<start_result> already_started(pid holder) {
-  co_return start_result::failed(
-      term{atom{"already_started"}, std::move(holder)});
+bool start_answer::operator()(const term& m) const {
+  return is_ack_from(m, child) ||
+         (mode == link_mode::link ? is_exit_from(m, child)
+                                  : is_down_for(m, monitor));
+}
+
+start_result linked_answer(const term& got, const pid& child) {
+  if (is_ack_from(got, child))
+    return from_ack(got[2]);
+  return start_result::failed(got[2]); // {'EXIT', Child, Reason}
+}
+
+task<start_result> finish_start(process& self, start_begun begun) {
+  if (begun.early)
+    return ready_start(std::move(*begun.early));
+  return await_ack(self, std::move(begun.child), begun.mode, begun.monitor,
+                   begun.timeout);
 }
 
 task<start_result> await_ack(process& self, pid child, link_mode mode,

@@ -13,6 +13,7 @@
 #include "runtime_core.hpp"
 
 #include <algorithm>
+#include <coroutine>
 #include <cstdint>
 #include <deque>
 #include <exception>
@@ -20,6 +21,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <typeinfo>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -487,6 +489,88 @@ struct dying_child {
   }
 };
 
+/// Runs a child's start function and normalises what it gives (OTP's
+/// do_start_child_i, with its `catch apply(M, F, A)`). An awaitable rather
+/// than a coroutine: starting a child costs no frame of its own besides
+/// the start function's. The start function is called at once (a
+/// gen_server child is spawned then); awaiting waits for its answer.
+class start_awaitable {
+public:
+  start_awaitable(process& self, const child_spec& spec, term extra)
+      : extra_(std::move(extra)) {
+    try {
+      if (const auto* worker = spec.start.target<detail::server_start>()) {
+        // A gen_server: spawned here; a linked start with no timeout is
+        // one receive, taken in the awaiting frame.
+        gen_server::detail::start_begun begun =
+            worker->starter().begin(self, extra_);
+        if (begun.simply_linked())
+          ack_.emplace(self, std::move(begun.child));
+        else
+          task_ = gen_server::detail::finish_start(self, std::move(begun));
+      } else {
+        task_ = spec.start(self, extra_); // it may keep a reference to extra_
+      }
+      if (!ack_)
+        awaiter_.emplace(std::move(task_).operator co_await());
+    } catch (...) {
+      failure_ = std::current_exception();
+    }
+  }
+  start_awaitable(const start_awaitable&) = delete;
+  start_awaitable& operator=(const start_awaitable&) = delete;
+
+  bool await_ready() {
+    if (ack_)
+      return ack_->await_ready();
+    return !awaiter_ || awaiter_->await_ready();
+  }
+  std::coroutine_handle<> await_suspend(std::coroutine_handle<> h) noexcept {
+    if (ack_) {
+      ack_->await_suspend(h);
+      return std::noop_coroutine();
+    }
+    return awaiter_->await_suspend(h);
+  }
+  start_outcome await_resume() {
+    using kind = start_outcome::kind;
+    start_outcome out;
+    if (!failure_) {
+      try {
+        gen_server::start_result r =
+            ack_ ? ack_->await_resume() : awaiter_->await_resume();
+        if (r.ignored()) {
+          out.what = kind::ignore;
+        } else if (!r.has_value()) {
+          out.reason = r.error();
+        } else if (!r.value()) {
+          out.reason = term{atoms::ok, atoms::undefined}; // not a pid (OTP)
+        } else {
+          out.what = kind::ok;
+          out.child = r.value();
+          out.info = std::move(r.info);
+        }
+        return out;
+      } catch (...) {
+        failure_ = std::current_exception();
+      }
+    }
+    // OTP's `catch apply(M, F, A)`.
+    out.reason =
+        term{atoms::EXIT, gen_server::detail::exception_reason_of(failure_)};
+    return out;
+  }
+
+private:
+  using start_task = task<gen_server::start_result>;
+  term extra_;
+  start_task task_;
+  std::optional<decltype(std::declval<start_task>().operator co_await())>
+      awaiter_;
+  std::optional<gen_server::detail::linked_ack> ack_;
+  std::exception_ptr failure_;
+};
+
 class supervisor_server : public gen_server::server<supervisor_server> {
 public:
   supervisor_server(init_function fn, std::optional<term> name)
@@ -522,7 +606,10 @@ private:
 
   // -- starting ---------------------------------------------------------------
 
-  task<start_outcome> start_one(const child_spec& spec, term extra);
+  /// OTP's do_start_child_i: `co_await start_one(spec, extra)`.
+  start_awaitable start_one(const child_spec& spec, term extra) {
+    return start_awaitable{self(), spec, std::move(extra)};
+  }
   task<start_outcome> start_reported(child& c);
   task<std::optional<start_failure>>
   start_children(std::vector<child_iter> order);
@@ -549,9 +636,10 @@ private:
 
   // -- calls ------------------------------------------------------------------
 
+  task<call_result> other_call(term request);
   task<term> start_child_call(term arg);
   task<term> start_static_child(child_spec spec);
-  task<term> start_dynamic_child(term extra);
+  task<call_result> start_dynamic_child(term extra);
   task<term> terminate_child_call(term id);
   task<term> restart_child_call(term id);
   term delete_child_call(const term& id);
@@ -632,33 +720,6 @@ task<gen_server::init_result> supervisor_server::init() {
 }
 
 // -- starting -----------------------------------------------------------------
-
-task<start_outcome> supervisor_server::start_one(const child_spec& spec,
-                                                 term extra) {
-  using kind = start_outcome::kind;
-  start_outcome out;
-  std::exception_ptr failure;
-  try {
-    gen_server::start_result r = co_await spec.start(self(), extra);
-    if (r.ignored()) {
-      out.what = kind::ignore;
-    } else if (!r.has_value()) {
-      out.reason = r.error();
-    } else if (!r.value()) {
-      out.reason = term{atoms::ok, atoms::undefined}; // not a pid (OTP)
-    } else {
-      out.what = kind::ok;
-      out.child = r.value();
-      out.info = r.info;
-    }
-  } catch (...) {
-    failure = std::current_exception();
-  }
-  if (failure) // OTP's `catch apply(M, F, A)`
-    out.reason =
-        term{atoms::EXIT, gen_server::detail::exception_reason_of(failure)};
-  co_return out;
-}
 
 task<start_outcome> supervisor_server::start_reported(child& c) {
   start_outcome out = co_await start_one(c.spec, term{});
@@ -1021,8 +1082,19 @@ void supervisor_server::try_again(term id) {
 
 // -- callbacks ----------------------------------------------------------------
 
+/// Not a coroutine: a simple_one_for_one's start_child (the hot request)
+/// goes straight to start_dynamic_child, one frame fewer.
 task<gen_server::call_result>
 supervisor_server::handle_call(const term& request, const from&) {
+  if (simple_ && request.is_tuple(2) && request[0].is_atom("start_child"_a)) {
+    const term& arg = request[1];
+    if (!arg.is_any() || arg.try_get<child_spec>() == nullptr)
+      return start_dynamic_child(arg);
+  }
+  return other_call(request);
+}
+
+task<gen_server::call_result> supervisor_server::other_call(term request) {
   if (request.is_atom("which_children"_a))
     co_return reply(which_children_term());
   if (request.is_atom("count_children"_a))
@@ -1102,13 +1174,11 @@ term supervisor_server::state() const {
 // -- the API's requests -------------------------------------------------------
 
 task<term> supervisor_server::start_child_call(term arg) {
+  // A simple_one_for_one's extra args went to start_dynamic_child: a spec
+  // is not a list of extra args.
+  if (simple_)
+    co_return term{atoms::error, "simple_one_for_one"_a};
   const child_spec* spec = arg.is_any() ? arg.try_get<child_spec>() : nullptr;
-  if (simple_) {
-    if (spec) // a spec is not a list of extra args
-      co_return term{atoms::error, "simple_one_for_one"_a};
-    term answer = co_await start_dynamic_child(std::move(arg));
-    co_return answer;
-  }
   if (!spec) // OTP takes it as a child spec, and it is not one
     co_return term{atoms::error, term{"invalid_child_spec"_a, arg}};
   term answer = co_await start_static_child(*spec);
@@ -1144,10 +1214,12 @@ task<term> supervisor_server::start_static_child(child_spec spec) {
   co_return out.ok_term();
 }
 
-task<term> supervisor_server::start_dynamic_child(term extra) {
+/// start_child of a simple_one_for_one: starts the child and replies.
+task<gen_server::call_result>
+supervisor_server::start_dynamic_child(term extra) {
   start_outcome out = co_await start_one(*template_, extra);
   if (out.what == start_outcome::kind::error)
-    co_return term{atoms::error, out.reason};
+    co_return reply(term{atoms::error, std::move(out.reason)});
   if (out.what == start_outcome::kind::ok) {
     // Temporary children never restart: their args are not kept (OTP).
     term kept = template_->restart == restart_type::temporary
@@ -1155,7 +1227,7 @@ task<term> supervisor_server::start_dynamic_child(term extra) {
                     : std::move(extra);
     dynamics_.emplace(out.child, dynamic_child{std::move(kept), false});
   }
-  co_return out.ok_term();
+  co_return reply(out.ok_term());
 }
 
 task<term> supervisor_server::terminate_child_call(term id) {
@@ -1417,22 +1489,6 @@ term call_failure(term reason, const server_ref& sup, const term& request) {
                    term::list({sup.to_term(), request, atoms::infinity})}};
 }
 
-/// supervisor:call/2: gen_server:call(Sup, Req, infinity), caught. A live
-/// local process that is not a supervisor is never sent the request.
-task<expected<term, term>> sup_call(process& self, server_ref sup,
-                                    term request) {
-  pid target = sup.resolve(self.control().runtime());
-  if (target && target.is_local() && target != self.self()) {
-    auto* p = static_cast<otp::detail::process_base*>(target.block());
-    if (p->is_alive() && dynamic_cast<server_process*>(p) == nullptr)
-      co_return unexpected<term>(
-          call_failure("not_a_supervisor"_a, sup, request));
-  }
-  expected<term, term> r =
-      co_await gen_server::try_call(self, sup, std::move(request), infinity);
-  co_return r;
-}
-
 /// `{ok, Pid}` / `{ok, Pid, Info}` / `{ok, undefined}` / `{error, R}`.
 expected<child_started, term> started_from(const term& answer) {
   if (answer.is_tuple() && answer.size() >= 2 && answer.size() <= 3 &&
@@ -1496,13 +1552,23 @@ expected<child_counts, term> counts_from(const term& answer) {
   return n;
 }
 
-/// A supervisor call whose answer `read` turns into the API's result. (A
-/// function pointer, not a lambda: no closure type in the coroutine frame.)
+/// supervisor:call/2 (gen_server:call(Sup, Req, infinity), caught) whose
+/// answer `read` turns into the API's result. A live local process that is
+/// not a supervisor is never sent the request. (A function pointer, not a
+/// lambda: no closure type in the coroutine frame.)
 template <class T>
 task<expected<T, term>> sup_request(process& self, server_ref sup, term request,
                                     expected<T, term> (*read)(const term&)) {
+  pid target = sup.resolve(self.control().runtime());
+  if (target && target.is_local() && target != self.self()) {
+    auto* p = static_cast<otp::detail::process_base*>(target.block());
+    // server_process is final: the type test is the cast's.
+    if (p->is_alive() && typeid(*p) != typeid(server_process))
+      co_return unexpected<term>(
+          call_failure("not_a_supervisor"_a, sup, request));
+  }
   expected<term, term> r =
-      co_await sup_call(self, std::move(sup), std::move(request));
+      co_await gen_server::try_call(self, sup, std::move(request), infinity);
   if (!r)
     co_return unexpected<term>(std::move(r.error()));
   co_return read(*r);
