@@ -472,10 +472,14 @@ private:
 
 /// What a simple_one_for_one shutdown waits for: the DOWN or the EXIT of a
 /// child it is stopping. (The supervisor holds no other monitor on its
-/// children: each shutdown takes the DOWN of the monitor it made.)
+/// children: each shutdown takes the DOWN of the monitor it made.) The
+/// child's entry is left in `*found` (the receive takes the first message
+/// accepted: the last one accepted).
 struct dying_child {
-  explicit dying_child(const dynamic_map* d) : children(d) {}
-  const dynamic_map* children;
+  dying_child(dynamic_map* d, dynamic_map::value_type** f)
+      : children(d), found(f) {}
+  dynamic_map* children;
+  dynamic_map::value_type** found;
   bool operator()(const term& m) const {
     const bool down = m.is_tuple(5) && m[0].is_atom(atoms::DOWN);
     if (!down && !(m.is_tuple(3) && m[0].is_atom(atoms::EXIT)))
@@ -484,8 +488,11 @@ struct dying_child {
     if (!who.is_pid())
       return false;
     auto it = children->find(who.as_pid());
-    return it != children->end() && it->second.stopping &&
-           (down || !it->second.exited);
+    if (it == children->end() || !it->second.stopping ||
+        (!down && it->second.exited))
+      return false;
+    *found = &*it;
+    return true;
   }
 };
 
@@ -872,14 +879,15 @@ task<> supervisor_server::terminate_dynamic_children() {
       timed ? clock.now_ms() + static_cast<std::uint64_t>(how.timeout().count())
             : 0;
   bool killed_all = !timed;
+  dynamic_map::value_type* found = nullptr;
   while (waiting > 0) {
     std::optional<term> m;
     if (killed_all) {
-      m = co_await me.receive(dying_child{&dynamics_});
+      m = co_await me.receive(dying_child{&dynamics_, &found});
     } else {
       const std::uint64_t now = clock.now_ms();
       const milliseconds left{now >= deadline ? 0 : deadline - now};
-      m = co_await me.receive(dying_child{&dynamics_}, left);
+      m = co_await me.receive(dying_child{&dynamics_, &found}, left);
       if (!m) { // the shutdown time is up
         for (const auto& [p, d] : dynamics_)
           if (d.stopping)
@@ -888,25 +896,23 @@ task<> supervisor_server::terminate_dynamic_children() {
         continue;
       }
     }
+    dynamic_child& d = found->second;
     if (m->is_tuple(3)) { // the EXIT: its reason beats the DOWN's noproc
-      dynamic_child& d = dynamics_.find((*m)[1].as_pid())->second;
       d.args = (*m)[2];
       d.exited = true;
       continue;
     }
-    auto it = dynamics_.find((*m)[3].as_pid());
-    pid p = it->first;
-    term reason = (*m)[4];
-    if (it->second.exited)
-      reason = std::move(it->second.args);
-    else
-      me.unlink(p); // drops an EXIT still on its way
-    dynamics_.erase(it);
+    // The DOWN: done with this child. Its entry stays (no longer stopping)
+    // until all are done: the table goes at once after the loop.
+    d.stopping = false;
     --waiting;
+    term reason = d.exited ? std::move(d.args) : (*m)[4];
+    if (!d.exited)
+      me.unlink(found->first); // drops an EXIT still on its way
     const bool fine = how.is_brutal_kill() ? reason.is_atom(atoms::killed)
                                            : reason.is_atom(atoms::shutdown);
     if (!fine && (permanent || !is_quiet(reason)))
-      errors[reason].push_back(std::move(p));
+      errors[reason].push_back(found->first);
   }
   dynamics_.clear();
   dynamic_restarts_ = 0;
