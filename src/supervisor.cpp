@@ -288,7 +288,8 @@ public:
   /// `{ok, Pid}`, `{ok, Pid, Info}`, `{ok, undefined}`.
   [[nodiscard]] term ok_term() const {
     term p = child ? term{child} : term{atoms::undefined};
-    return info ? term{atoms::ok, p, *info} : term{atoms::ok, p};
+    return info ? term{atoms::ok, std::move(p), *info}
+                : term{atoms::ok, std::move(p)};
   }
 };
 
@@ -503,20 +504,21 @@ struct dying_child {
 /// gen_server child is spawned then); awaiting waits for its answer.
 class start_awaitable {
 public:
-  start_awaitable(process& self, const child_spec& spec, term extra)
-      : extra_(std::move(extra)) {
+  /// `extra` must outlive the co_await (a start function may keep a
+  /// reference to it): the awaiting frame's own term.
+  start_awaitable(process& self, const child_spec& spec, const term& extra) {
     try {
       if (const auto* worker = spec.start.target<detail::server_start>()) {
         // A gen_server: spawned here; a linked start with no timeout is
         // one receive, taken in the awaiting frame.
         gen_server::detail::start_begun begun =
-            worker->starter().begin(self, extra_);
+            worker->starter().begin(self, extra);
         if (begun.simply_linked())
           ack_.emplace(self, std::move(begun.child));
         else
           task_ = gen_server::detail::finish_start(self, std::move(begun));
       } else {
-        task_ = spec.start(self, extra_); // it may keep a reference to extra_
+        task_ = spec.start(self, extra);
       }
       if (!ack_)
         awaiter_.emplace(std::move(task_).operator co_await());
@@ -570,7 +572,6 @@ public:
 
 private:
   using start_task = task<gen_server::start_result>;
-  term extra_;
   start_task task_;
   std::optional<decltype(std::declval<start_task>().operator co_await())>
       awaiter_;
@@ -613,9 +614,10 @@ private:
 
   // -- starting ---------------------------------------------------------------
 
-  /// OTP's do_start_child_i: `co_await start_one(spec, extra)`.
-  start_awaitable start_one(const child_spec& spec, term extra) {
-    return start_awaitable{self(), spec, std::move(extra)};
+  /// OTP's do_start_child_i: `co_await start_one(spec, extra)`, `extra`
+  /// living until the co_await is done.
+  start_awaitable start_one(const child_spec& spec, const term& extra) {
+    return start_awaitable{self(), spec, extra};
   }
   task<start_outcome> start_reported(child& c);
   task<std::optional<start_failure>>
@@ -729,7 +731,8 @@ task<gen_server::init_result> supervisor_server::init() {
 // -- starting -----------------------------------------------------------------
 
 task<start_outcome> supervisor_server::start_reported(child& c) {
-  start_outcome out = co_await start_one(c.spec, term{});
+  const term no_args; // lives across the co_await (start_one keeps it)
+  start_outcome out = co_await start_one(c.spec, no_args);
   if (out.what == start_outcome::kind::ok && logger::enabled(log_level::info)) {
     c.pid_ = out.child; // the progress report names the new pid
     c.restarting = false;
@@ -1232,6 +1235,8 @@ supervisor_server::start_dynamic_child(term extra) {
                     ? term{}
                     : std::move(extra);
     dynamics_.emplace(out.child, dynamic_child{std::move(kept), false});
+    if (!out.info)
+      co_return reply(term{atoms::ok, term{std::move(out.child)}});
   }
   co_return reply(out.ok_term());
 }
@@ -1497,12 +1502,12 @@ term call_failure(term reason, const server_ref& sup, const term& request) {
 
 /// `{ok, Pid}` / `{ok, Pid, Info}` / `{ok, undefined}` / `{error, R}`.
 expected<child_started, term> started_from(const term& answer) {
-  if (answer.is_tuple() && answer.size() >= 2 && answer.size() <= 3 &&
-      answer[0].is_atom(atoms::ok)) {
+  const bool with_info = answer.is_tuple(3);
+  if ((with_info || answer.is_tuple(2)) && answer[0].is_atom(atoms::ok)) {
     child_started s;
-    if (answer[1].is_pid())
-      s.child = answer[1].as_pid();
-    if (answer.size() == 3)
+    if (const term& p = answer[1]; p.is_pid())
+      s.child = p.as_pid();
+    if (with_info)
       s.info = answer[2];
     return s;
   }
