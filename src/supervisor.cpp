@@ -1570,16 +1570,20 @@ expected<child_counts, term> counts_from(const term& answer) {
 template <class T>
 task<expected<T, term>> sup_request(process& self, server_ref sup, term request,
                                     expected<T, term> (*read)(const term&)) {
-  pid target = sup.resolve(self.control().runtime());
-  if (target && target.is_local() && target != self.self()) {
+  // A pid is looked at in place: no copy (two atomic operations on the
+  // supervisor's control block, which its own worker writes).
+  const pid* direct = sup.direct();
+  pid resolved = direct ? pid{} : sup.resolve(self.control().runtime());
+  const pid& target = direct ? *direct : resolved;
+  if (target && target.is_local() && target.block() != &self.control()) {
     auto* p = static_cast<otp::detail::process_base*>(target.block());
     // server_process is final: the type test is the cast's.
     if (p->is_alive() && typeid(*p) != typeid(server_process))
       co_return unexpected<term>(
           call_failure("not_a_supervisor"_a, sup, request));
   }
-  expected<term, term> r =
-      co_await gen_server::try_call(self, sup, std::move(request), infinity);
+  expected<term, term> r = co_await gen_server::try_call(
+      self, std::move(sup), std::move(request), infinity);
   if (!r)
     co_return unexpected<term>(std::move(r.error()));
   co_return read(*r);
