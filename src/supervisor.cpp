@@ -327,148 +327,144 @@ struct dynamic_child {
   bool exited = false;   ///< its EXIT came (before its DOWN, as always)
 };
 
-/// The simple_one_for_one children by pid: an open-addressing table
-/// (linear probing, backward-shift erase) in one array, a null pid marking
-/// a free slot. A supervisor may hold 100k children, and a node-based map
-/// cost a few cache misses per start and per exit (bucket, node, and the
-/// node before it on erase); here it is one slot. The subset of
-/// std::unordered_map the supervisor uses, except that erase invalidates
-/// every iterator (none is kept across one).
+/// The simple_one_for_one children by pid: the entries in one dense
+/// array (in start order, but for erases), found through an
+/// open-addressing index (linear probing, backward-shift erase) of 8-byte
+/// slots, each an entry's position and its hash. A supervisor may hold
+/// 100k children: a node-based map cost a few cache misses per start and
+/// per exit, a table of whole entries grew by copying every entry to fresh
+/// memory; here growing rebuilds only the index, and the shutdown, which
+/// meets the children about in start order, reads the entries in order.
+/// The subset of std::unordered_map the supervisor uses, except that
+/// erase invalidates every iterator and pointer (none is kept across one).
 class dynamic_map {
 public:
   using value_type = std::pair<pid, dynamic_child>;
+  using iterator = value_type*;
+  using const_iterator = const value_type*;
 
-  template <class Slot>
-  class basic_iterator {
-  public:
-    basic_iterator(Slot* at, Slot* end) noexcept : at_(at), end_(end) {
-      skip_free();
-    }
-    Slot& operator*() const noexcept { return *at_; }
-    Slot* operator->() const noexcept { return at_; }
-    basic_iterator& operator++() noexcept {
-      ++at_;
-      skip_free();
-      return *this;
-    }
-    friend bool operator==(const basic_iterator& a,
-                           const basic_iterator& b) noexcept {
-      return a.at_ == b.at_;
-    }
-
-  private:
-    friend class dynamic_map;
-    void skip_free() noexcept {
-      while (at_ != end_ && !at_->first)
-        ++at_;
-    }
-    Slot* at_;
-    Slot* end_;
-  };
-  using iterator = basic_iterator<value_type>;
-  using const_iterator = basic_iterator<const value_type>;
-
-  iterator begin() noexcept { return {data(), data() + slots_.size()}; }
-  iterator end() noexcept { return at(slots_.size()); }
-  const_iterator begin() const noexcept {
-    return {data(), data() + slots_.size()};
-  }
+  iterator begin() noexcept { return entries_.data(); }
+  iterator end() noexcept { return entries_.data() + entries_.size(); }
+  const_iterator begin() const noexcept { return entries_.data(); }
   const_iterator end() const noexcept {
-    return {data() + slots_.size(), data() + slots_.size()};
+    return entries_.data() + entries_.size();
   }
 
-  [[nodiscard]] std::size_t size() const noexcept { return size_; }
-  [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+  [[nodiscard]] std::size_t size() const noexcept { return entries_.size(); }
+  [[nodiscard]] bool empty() const noexcept { return entries_.empty(); }
   [[nodiscard]] std::size_t count(const pid& key) const {
-    return find_index(key) != slots_.size();
+    return find_slot(key) != no_slot;
   }
-  iterator find(const pid& key) { return at(find_index(key)); }
+  iterator find(const pid& key) {
+    auto i = find_slot(key);
+    return i == no_slot ? end() : begin() + index_[i].at;
+  }
   const_iterator find(const pid& key) const {
-    auto i = find_index(key);
-    return {data() + i, data() + slots_.size()};
+    auto i = find_slot(key);
+    return i == no_slot ? end() : begin() + index_[i].at;
   }
 
   std::pair<iterator, bool> emplace(const pid& key, dynamic_child value) {
-    if ((size_ + 1) * 2 > slots_.size())
+    if ((entries_.size() + 1) * 2 > index_.size())
       grow();
-    auto i = home(key);
-    for (;; i = next(i)) {
-      auto& s = slots_[i];
-      if (!s.first) {
-        s.first = key;
-        s.second = std::move(value);
-        ++size_;
-        return {at(i), true};
+    const std::uint32_t h = hash_of(key);
+    for (auto i = home(h);; i = next(i)) {
+      slot& s = index_[i];
+      if (s.at == free_slot) {
+        s = slot{static_cast<std::uint32_t>(entries_.size()), h};
+        entries_.emplace_back(key, std::move(value));
+        return {std::prev(end()), true};
       }
-      if (s.first.block() == key.block())
-        return {at(i), false};
+      if (s.hash == h && entries_[s.at].first.block() == key.block())
+        return {begin() + s.at, false};
     }
   }
 
   void erase(iterator it) {
-    auto hole = static_cast<std::size_t>(it.at_ - data());
-    // Backward shift: pull later entries of the probe run into the hole.
-    for (auto j = next(hole);; j = next(j)) {
-      auto& s = slots_[j];
-      if (!s.first)
-        break;
-      auto h = home(s.first);
-      // s may move to the hole if its home is not in (hole, j].
-      bool movable = hole <= j ? (h <= hole || h > j) : (h <= hole && h > j);
-      if (movable) {
-        slots_[hole] = std::move(s);
-        hole = j;
-      }
+    const auto at = static_cast<std::uint32_t>(it - begin());
+    unindex(slot_of(at));
+    const auto last = static_cast<std::uint32_t>(entries_.size() - 1);
+    if (at != last) { // the last entry fills the gap
+      index_[slot_of(last)].at = at;
+      entries_[at] = std::move(entries_[last]);
     }
-    slots_[hole] = value_type{};
-    --size_;
+    entries_.pop_back();
   }
 
   void clear() noexcept {
-    slots_ = {};
-    size_ = 0;
+    entries_ = {};
+    index_ = {};
   }
 
 private:
-  value_type* data() noexcept { return slots_.data(); }
-  const value_type* data() const noexcept { return slots_.data(); }
-  iterator at(std::size_t i) noexcept {
-    return {data() + i, data() + slots_.size()};
+  struct slot {
+    std::uint32_t at; ///< the entry's position; free_slot: none
+    std::uint32_t hash;
+  };
+  static constexpr std::uint32_t free_slot = 0xffffffffU;
+  static constexpr std::size_t no_slot = static_cast<std::size_t>(-1);
+
+  static std::uint32_t hash_of(const pid& key) noexcept {
+    return static_cast<std::uint32_t>(child_pid_hash{}(key));
   }
-  std::size_t home(const pid& key) const noexcept {
-    return child_pid_hash{}(key) & (slots_.size() - 1);
+  std::size_t home(std::uint32_t h) const noexcept {
+    return h & (index_.size() - 1);
   }
   std::size_t next(std::size_t i) const noexcept {
-    return (i + 1) & (slots_.size() - 1);
+    return (i + 1) & (index_.size() - 1);
   }
-  /// The slot holding `key`, or slots_.size() if none.
-  std::size_t find_index(const pid& key) const {
-    if (size_ == 0)
-      return slots_.size();
-    for (auto i = home(key);; i = next(i)) {
-      auto& s = slots_[i];
-      if (!s.first)
-        return slots_.size();
-      if (s.first.block() == key.block())
+  /// The index slot of `key`, or no_slot.
+  std::size_t find_slot(const pid& key) const {
+    if (entries_.empty())
+      return no_slot;
+    const std::uint32_t h = hash_of(key);
+    for (auto i = home(h);; i = next(i)) {
+      const slot& s = index_[i];
+      if (s.at == free_slot)
+        return no_slot;
+      if (s.hash == h && entries_[s.at].first.block() == key.block())
         return i;
     }
   }
+  /// The index slot of the entry at `at` (which is there).
+  std::size_t slot_of(std::uint32_t at) const noexcept {
+    auto i = home(hash_of(entries_[at].first));
+    while (index_[i].at != at)
+      i = next(i);
+    return i;
+  }
+  /// Backward shift: later slots of the probe run move into the hole.
+  void unindex(std::size_t hole) noexcept {
+    for (auto j = next(hole);; j = next(j)) {
+      const slot s = index_[j];
+      if (s.at == free_slot)
+        break;
+      const auto h = home(s.hash);
+      // s may move to the hole if its home is not in (hole, j].
+      const bool movable =
+          hole <= j ? (h <= hole || h > j) : (h <= hole && h > j);
+      if (movable) {
+        index_[hole] = s;
+        hole = j;
+      }
+    }
+    index_[hole] = slot{free_slot, 0};
+  }
   void grow() {
-    std::vector<value_type> old(slots_.empty() ? 16 : slots_.size() * 2);
-    old.swap(slots_);
-    size_ = 0;
-    for (auto& s : old)
-      if (s.first) {
-        auto i = home(s.first);
-        while (slots_[i].first)
+    std::vector<slot> old(index_.empty() ? 16 : index_.size() * 2,
+                          slot{free_slot, 0});
+    old.swap(index_);
+    for (const slot& s : old)
+      if (s.at != free_slot) {
+        auto i = home(s.hash);
+        while (index_[i].at != free_slot)
           i = next(i);
-        slots_[i] = std::move(s);
-        ++size_;
+        index_[i] = s;
       }
   }
 
-  std::vector<value_type> slots_; // size: 0 or a power of two
-  std::size_t size_ = 0;
+  std::vector<value_type> entries_;
+  std::vector<slot> index_; // size: 0 or a power of two
 };
 
 /// What a simple_one_for_one shutdown waits for: the DOWN or the EXIT of a
