@@ -493,6 +493,32 @@ struct dying_child {
   }
 };
 
+/// `receive(dying_child, Left)` with Left = `deadline` - now, the clock read
+/// only if the receive must wait: most of a shutdown's messages are in the
+/// mailbox already. (The wait's length is a part of the request that only
+/// a suspension reads.)
+class dying_receive {
+public:
+  dying_receive(const process& me, dying_child pattern,
+                const internal::timer_service& clock, std::uint64_t deadline)
+      : receive_(me.receive(std::move(pattern), milliseconds{0})),
+        clock_(&clock), deadline_(deadline) {}
+  bool await_ready() { return receive_.await_ready(); }
+  void await_suspend(std::coroutine_handle<> h) noexcept {
+    const std::uint64_t now = clock_->now_ms();
+    receive_.request.timeout_ms =
+        now >= deadline_ ? 0 : static_cast<std::int64_t>(deadline_ - now);
+    receive_.await_suspend(h);
+  }
+  std::optional<term> await_resume() { return receive_.await_resume(); }
+
+private:
+  decltype(std::declval<const process&>().receive(std::declval<dying_child>(),
+                                                  milliseconds{})) receive_;
+  const internal::timer_service* clock_;
+  std::uint64_t deadline_;
+};
+
 /// Runs a child's start function and normalises what it gives (OTP's
 /// do_start_child_i, with its `catch apply(M, F, A)`). An awaitable rather
 /// than a coroutine: starting a child costs no frame of its own besides
@@ -884,9 +910,8 @@ task<> supervisor_server::terminate_dynamic_children() {
     if (killed_all) {
       m = co_await me.receive(dying_child{&dynamics_, &found});
     } else {
-      const std::uint64_t now = clock.now_ms();
-      const milliseconds left{now >= deadline ? 0 : deadline - now};
-      m = co_await me.receive(dying_child{&dynamics_, &found}, left);
+      m = co_await dying_receive{me, dying_child{&dynamics_, &found}, clock,
+                                 deadline};
       if (!m) { // the shutdown time is up
         for (const auto& [p, d] : dynamics_)
           if (d.stopping)

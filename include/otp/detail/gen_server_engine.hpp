@@ -167,6 +167,7 @@ private:
   decltype(std::declval<const process&>().receive(
       std::declval<start_answer>())) receive_;
 };
+
 start_result await_ack_blocking(scoped_mailbox& starter, const pid& child,
                                 std::chrono::milliseconds timeout);
 
