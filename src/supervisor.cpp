@@ -926,17 +926,20 @@ task<> supervisor_server::terminate_dynamic_children() {
       d.exited = true;
       continue;
     }
-    // The DOWN: done with this child. Its entry stays (no longer stopping)
-    // until all are done: the table goes at once after the loop.
+    // The DOWN: done with this child. Its entry stays (no longer stopping,
+    // and with no pid: the table's reference goes now, while the child's
+    // control block is in the cache) until all are done: the table goes
+    // at once after the loop.
     d.stopping = false;
     --waiting;
+    pid p = std::move(found->first);
     term reason = d.exited ? std::move(d.args) : (*m)[4];
     if (!d.exited)
-      me.unlink(found->first); // drops an EXIT still on its way
+      me.unlink(p); // drops an EXIT still on its way
     const bool fine = how.is_brutal_kill() ? reason.is_atom(atoms::killed)
                                            : reason.is_atom(atoms::shutdown);
     if (!fine && (permanent || !is_quiet(reason)))
-      errors[reason].push_back(found->first);
+      errors[reason].push_back(std::move(p));
   }
   dynamics_.clear();
   dynamic_restarts_ = 0;
