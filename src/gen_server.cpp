@@ -98,7 +98,7 @@ term response::to_term() const {
 
 namespace detail {
 
-server_context::server_context(process& s, start_info info)
+server_context::server_context(process& s, start_info&& info)
     : self(s), parent(info.parent ? std::move(info.parent) : s.self()),
       name(std::move(info.name)), hibernate_after(info.hibernate_after),
       trace(info.trace) {}

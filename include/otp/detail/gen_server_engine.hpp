@@ -34,7 +34,7 @@ struct start_info {
 /// The engine's bookkeeping about a running server, read by sys and by
 /// crash reports.
 struct server_context {
-  server_context(process& self, start_info info);
+  server_context(process& self, start_info&& info);
 
   process& self;
   pid parent; ///< the process to obey when it exits (self when unlinked)
@@ -224,7 +224,8 @@ template <class S>
 class server_process final : public otp::detail::coroutine_process_base {
 public:
   template <class... Args>
-  server_process(otp::detail::runtime_core& rt, start_info info, Args&&... args)
+  server_process(otp::detail::runtime_core& rt, start_info&& info,
+                 Args&&... args)
       : coroutine_process_base(rt, otp::detail::next_process_number(rt)),
         context_(*this), starter_(std::move(info.starter)),
         ctx_(context_, std::move(info)) {
@@ -764,7 +765,7 @@ private:
 
 template <class S, class... Args>
 otp::detail::process_base* make_server(otp::detail::runtime_core& rt,
-                                       start_info info, Args&&... args) {
+                                       start_info&& info, Args&&... args) {
   static_assert(std::is_base_of_v<server<S>, S>,
                 "a gen_server derives from otp::gen_server::server<Self>");
   return new server_process<S>(rt, std::move(info),
@@ -776,8 +777,9 @@ otp::detail::process_base* make_server(otp::detail::runtime_core& rt,
 template <class S, class... Args>
 start_begun begin_start(process& self, link_mode mode, const start_options& opt,
                         Args&&... args) {
-  start_info info{self.self(), mode == link_mode::link ? self.self() : pid{},
-                  opt.name, opt.trace, opt.hibernate_after};
+  pid me = self.self();
+  start_info info{me, mode == link_mode::link ? std::move(me) : pid{}, opt.name,
+                  opt.trace, opt.hibernate_after};
   auto& rt = self.control().runtime();
   // A taken name fails the start before anything is spawned (OTP's gen).
   if (info.name) {
