@@ -471,7 +471,9 @@ private:
 /// child it is stopping. (The supervisor holds no other monitor on its
 /// children: each shutdown takes the DOWN of the monitor it made.) The
 /// child's entry is left in `*found` (the receive takes the first message
-/// accepted: the last one accepted).
+/// accepted: the last one accepted). The children end about in the order
+/// they were told to, the table's, each with its EXIT then its DOWN: the
+/// entry found last and the one after it are tried before the index.
 struct dying_child {
   dying_child(dynamic_map* d, dynamic_map::value_type** f)
       : children(d), found(f) {}
@@ -484,12 +486,29 @@ struct dying_child {
     const term& who = down ? m[3] : m[1];
     if (!who.is_pid())
       return false;
-    auto it = children->find(who.as_pid());
-    if (it == children->end() || !it->second.stopping ||
-        (!down && it->second.exited))
+    dynamic_map::value_type* e = guess(who.as_pid());
+    if (!e) {
+      auto it = children->find(who.as_pid());
+      if (it == children->end())
+        return false;
+      e = &*it;
+    }
+    if (!e->second.stopping || (!down && e->second.exited))
       return false;
-    *found = &*it;
+    *found = e;
     return true;
+  }
+
+private:
+  dynamic_map::value_type* guess(const pid& who) const noexcept {
+    dynamic_map::value_type* last = *found;
+    if (!last)
+      return nullptr;
+    if (last->first.block() == who.block())
+      return last;
+    if (last + 1 != children->end() && last[1].first.block() == who.block())
+      return last + 1;
+    return nullptr;
   }
 };
 
