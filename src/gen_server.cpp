@@ -281,8 +281,11 @@ outcome thrown_outcome(std::exception_ptr e, bool in_call) {
 namespace start_impl {
 
 start_result from_ack(const term& answer) {
-  if (answer.is_tuple(2) && answer[0].is_atom(atoms::ok) && answer[1].is_pid())
-    return start_result::ok(answer[1].as_pid());
+  if (answer.is_tuple(2)) {
+    const auto e = answer.elements();
+    if (e[0].is_atom(atoms::ok) && e[1].is_pid())
+      return start_result::ok(e[1].as_pid());
+  }
   if (answer.is_atom(atom{"ignore"}))
     return start_result::ignore();
   if (answer.is_tuple(2) && answer[0].is_atom(atoms::error))
@@ -291,8 +294,10 @@ start_result from_ack(const term& answer) {
 }
 
 bool is_ack_from(const term& m, const pid& child) {
-  return m.is_tuple(3) && m[0].is_atom(atoms::ack) && m[1].is_pid() &&
-         m[1].as_pid() == child;
+  if (!m.is_tuple(3))
+    return false;
+  const auto e = m.elements(); // once: operator[] checks each time
+  return e[0].is_atom(atoms::ack) && e[1].is_pid() && e[1].as_pid() == child;
 }
 
 bool is_down_for(const term& m, const ref& tag) {
@@ -331,9 +336,10 @@ bool start_answer::operator()(const term& m) const {
 }
 
 start_result linked_answer(const term& got, const pid& child) {
+  const term& answer = got.elements()[2]; // an ack, or {'EXIT', Child, R}
   if (is_ack_from(got, child))
-    return from_ack(got[2]);
-  return start_result::failed(got[2]); // {'EXIT', Child, Reason}
+    return from_ack(answer);
+  return start_result::failed(answer);
 }
 
 task<start_result> finish_start(process& self, start_begun begun) {

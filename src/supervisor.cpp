@@ -480,22 +480,25 @@ struct dying_child {
   dynamic_map* children;
   dynamic_map::value_type** found;
   bool operator()(const term& m) const {
-    const bool down = m.is_tuple(5) && m[0].is_atom(atoms::DOWN);
-    if (!down && !(m.is_tuple(3) && m[0].is_atom(atoms::EXIT)))
+    if (!m.is_tuple())
       return false;
-    const term& who = down ? m[3] : m[1];
+    const auto e = m.elements(); // once: operator[] checks each time
+    const bool down = e.size() == 5 && e[0].is_atom(atoms::DOWN);
+    if (!down && !(e.size() == 3 && e[0].is_atom(atoms::EXIT)))
+      return false;
+    const term& who = down ? e[3] : e[1];
     if (!who.is_pid())
       return false;
-    dynamic_map::value_type* e = guess(who.as_pid());
-    if (!e) {
+    dynamic_map::value_type* c = guess(who.as_pid());
+    if (!c) {
       auto it = children->find(who.as_pid());
       if (it == children->end())
         return false;
-      e = &*it;
+      c = &*it;
     }
-    if (!e->second.stopping || (!down && e->second.exited))
+    if (!c->second.stopping || (!down && c->second.exited))
       return false;
-    *found = e;
+    *found = c;
     return true;
   }
 
@@ -940,8 +943,9 @@ task<> supervisor_server::terminate_dynamic_children() {
       }
     }
     dynamic_child& d = found->second;
-    if (m->is_tuple(3)) { // the EXIT: its reason beats the DOWN's noproc
-      d.args = (*m)[2];
+    const auto e = m->elements();
+    if (e.size() == 3) { // the EXIT: its reason beats the DOWN's noproc
+      d.args = e[2];
       d.exited = true;
       continue;
     }
@@ -952,7 +956,7 @@ task<> supervisor_server::terminate_dynamic_children() {
     d.stopping = false;
     --waiting;
     pid p = std::move(found->first);
-    term reason = d.exited ? std::move(d.args) : (*m)[4];
+    term reason = d.exited ? std::move(d.args) : e[4];
     if (!d.exited)
       me.unlink(p); // drops an EXIT still on its way
     const bool fine = how.is_brutal_kill() ? reason.is_atom(atoms::killed)
@@ -1138,8 +1142,9 @@ void supervisor_server::try_again(term id) {
 /// goes straight to start_dynamic_child, one frame fewer.
 task<gen_server::call_result>
 supervisor_server::handle_call(const term& request, const from&) {
-  if (simple_ && request.is_tuple(2) && request[0].is_atom("start_child"_a)) {
-    const term& arg = request[1];
+  if (simple_ && request.is_tuple(2) &&
+      request.elements()[0].is_atom("start_child"_a)) {
+    const term& arg = request.elements()[1];
     if (!arg.is_any() || arg.try_get<child_spec>() == nullptr)
       return start_dynamic_child(arg);
   }
@@ -1546,13 +1551,16 @@ term call_failure(term reason, const server_ref& sup, const term& request) {
 /// `{ok, Pid}` / `{ok, Pid, Info}` / `{ok, undefined}` / `{error, R}`.
 expected<child_started, term> started_from(const term& answer) {
   const bool with_info = answer.is_tuple(3);
-  if ((with_info || answer.is_tuple(2)) && answer[0].is_atom(atoms::ok)) {
-    child_started s;
-    if (const term& p = answer[1]; p.is_pid())
-      s.child = p.as_pid();
-    if (with_info)
-      s.info = answer[2];
-    return s;
+  if (with_info || answer.is_tuple(2)) {
+    const auto e = answer.elements();
+    if (e[0].is_atom(atoms::ok)) {
+      child_started s;
+      if (e[1].is_pid())
+        s.child = e[1].as_pid();
+      if (with_info)
+        s.info = e[2];
+      return s;
+    }
   }
   return unexpected<term>(answer.is_tuple(2) ? answer[1] : answer);
 }
