@@ -99,7 +99,7 @@ term response::to_term() const {
 
 namespace detail {
 
-server_context::server_context(process& s, start_info info)
+server_context::server_context(process& s, start_info&& info)
     : self(s), parent(info.parent ? std::move(info.parent) : s.self()),
       name(std::move(info.name)), hibernate_after(info.hibernate_after),
       trace(info.trace) {}
@@ -306,8 +306,11 @@ outcome thrown_outcome(std::exception_ptr e, bool in_call) {
 namespace start_impl {
 
 start_result from_ack(const term& answer) {
-  if (answer.is_tuple(2) && answer[0].is_atom(atoms::ok) && answer[1].is_pid())
-    return start_result::ok(answer[1].as_pid());
+  if (answer.is_tuple(2)) {
+    const auto e = answer.elements();
+    if (e[0].is_atom(atoms::ok) && e[1].is_pid())
+      return start_result::ok(e[1].as_pid());
+  }
   if (answer.is_atom(atom{"ignore"}))
     return start_result::ignore();
   if (answer.is_tuple(2) && answer[0].is_atom(atoms::error))
@@ -316,8 +319,10 @@ start_result from_ack(const term& answer) {
 }
 
 bool is_ack_from(const term& m, const pid& child) {
-  return m.is_tuple(3) && m[0].is_atom(atoms::ack) && m[1].is_pid() &&
-         m[1].as_pid() == child;
+  if (!m.is_tuple(3))
+    return false;
+  const auto e = m.elements(); // once: operator[] checks each time
+  return e[0].is_atom(atoms::ack) && e[1].is_pid() && e[1].as_pid() == child;
 }
 
 bool is_down_for(const term& m, const ref& tag) {
@@ -328,22 +333,6 @@ bool is_exit_from(const term& m, const pid& p) {
   return m.is_tuple(3) && m[0].is_atom(atoms::EXIT) && m[1].is_pid() &&
          m[1].as_pid() == p;
 }
-
-/// What a starter waits for: the ack, or the child's EXIT (linked) or DOWN.
-// Predicates used inside co_await expressions have constructors: g++ 12
-// destroys aggregate temporaries there twice.
-struct start_answer {
-  start_answer(pid c, link_mode m, ref mon)
-      : child(std::move(c)), mode(m), monitor(mon) {}
-  pid child;
-  link_mode mode;
-  ref monitor;
-  bool operator()(const term& m) const {
-    return is_ack_from(m, child) ||
-           (mode == link_mode::link ? is_exit_from(m, child)
-                                    : is_down_for(m, monitor));
-  }
-};
 
 struct exit_from {
   explicit exit_from(pid who) : p(std::move(who)) {}
@@ -357,12 +346,32 @@ struct down_for {
   bool operator()(const term& m) const { return is_down_for(m, tag); }
 };
 
+/// `result` at once.
+task<start_result> ready_start(start_result result) {
+  co_return result;
+}
+
 } // namespace start_impl
 using namespace start_impl;
 
-task<start_result> already_started(pid holder) {
-  co_return start_result::failed(
-      term{atom{"already_started"}, std::move(holder)});
+bool start_answer::operator()(const term& m) const {
+  return is_ack_from(m, child) ||
+         (mode == link_mode::link ? is_exit_from(m, child)
+                                  : is_down_for(m, monitor));
+}
+
+start_result linked_answer(const term& got, const pid& child) {
+  const term& answer = got.elements()[2]; // an ack, or {'EXIT', Child, R}
+  if (is_ack_from(got, child))
+    return from_ack(answer);
+  return start_result::failed(answer);
+}
+
+task<start_result> finish_start(process& self, start_begun begun) {
+  if (begun.early)
+    return ready_start(std::move(*begun.early));
+  return await_ack(self, std::move(begun.child), begun.mode, begun.monitor,
+                   begun.timeout);
 }
 
 task<start_result> await_ack(process& self, pid child, link_mode mode,

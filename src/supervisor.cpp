@@ -13,6 +13,7 @@
 #include "runtime_core.hpp"
 
 #include <algorithm>
+#include <coroutine>
 #include <cstdint>
 #include <deque>
 #include <exception>
@@ -20,6 +21,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <typeinfo>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -286,7 +288,8 @@ public:
   /// `{ok, Pid}`, `{ok, Pid, Info}`, `{ok, undefined}`.
   [[nodiscard]] term ok_term() const {
     term p = child ? term{child} : term{atoms::undefined};
-    return info ? term{atoms::ok, p, *info} : term{atoms::ok, p};
+    return info ? term{atoms::ok, std::move(p), *info}
+                : term{atoms::ok, std::move(p)};
   }
 };
 
@@ -324,167 +327,300 @@ struct dynamic_child {
   bool exited = false;   ///< its EXIT came (before its DOWN, as always)
 };
 
-/// The simple_one_for_one children by pid: an open-addressing table
-/// (linear probing, backward-shift erase) in one array, a null pid marking
-/// a free slot. A supervisor may hold 100k children, and a node-based map
-/// cost a few cache misses per start and per exit (bucket, node, and the
-/// node before it on erase); here it is one slot. The subset of
-/// std::unordered_map the supervisor uses, except that erase invalidates
-/// every iterator (none is kept across one).
+/// The simple_one_for_one children by pid: the entries in one dense
+/// array (in start order, but for erases), found through an
+/// open-addressing index (linear probing, backward-shift erase) of 8-byte
+/// slots, each an entry's position and its hash. A supervisor may hold
+/// 100k children: a node-based map cost a few cache misses per start and
+/// per exit, a table of whole entries grew by copying every entry to fresh
+/// memory; here growing rebuilds only the index, and the shutdown, which
+/// meets the children about in start order, reads the entries in order.
+/// The subset of std::unordered_map the supervisor uses, except that
+/// erase invalidates every iterator and pointer (none is kept across one).
 class dynamic_map {
 public:
   using value_type = std::pair<pid, dynamic_child>;
+  using iterator = value_type*;
+  using const_iterator = const value_type*;
 
-  template <class Slot>
-  class basic_iterator {
-  public:
-    basic_iterator(Slot* at, Slot* end) noexcept : at_(at), end_(end) {
-      skip_free();
-    }
-    Slot& operator*() const noexcept { return *at_; }
-    Slot* operator->() const noexcept { return at_; }
-    basic_iterator& operator++() noexcept {
-      ++at_;
-      skip_free();
-      return *this;
-    }
-    friend bool operator==(const basic_iterator& a,
-                           const basic_iterator& b) noexcept {
-      return a.at_ == b.at_;
-    }
-
-  private:
-    friend class dynamic_map;
-    void skip_free() noexcept {
-      while (at_ != end_ && !at_->first)
-        ++at_;
-    }
-    Slot* at_;
-    Slot* end_;
-  };
-  using iterator = basic_iterator<value_type>;
-  using const_iterator = basic_iterator<const value_type>;
-
-  iterator begin() noexcept { return {data(), data() + slots_.size()}; }
-  iterator end() noexcept { return at(slots_.size()); }
-  const_iterator begin() const noexcept {
-    return {data(), data() + slots_.size()};
-  }
+  iterator begin() noexcept { return entries_.data(); }
+  iterator end() noexcept { return entries_.data() + entries_.size(); }
+  const_iterator begin() const noexcept { return entries_.data(); }
   const_iterator end() const noexcept {
-    return {data() + slots_.size(), data() + slots_.size()};
+    return entries_.data() + entries_.size();
   }
 
-  [[nodiscard]] std::size_t size() const noexcept { return size_; }
-  [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+  [[nodiscard]] std::size_t size() const noexcept { return entries_.size(); }
+  [[nodiscard]] bool empty() const noexcept { return entries_.empty(); }
   [[nodiscard]] std::size_t count(const pid& key) const {
-    return find_index(key) != slots_.size();
+    return find_slot(key) != no_slot;
   }
-  iterator find(const pid& key) { return at(find_index(key)); }
+  iterator find(const pid& key) {
+    auto i = find_slot(key);
+    return i == no_slot ? end() : begin() + index_[i].at;
+  }
   const_iterator find(const pid& key) const {
-    auto i = find_index(key);
-    return {data() + i, data() + slots_.size()};
+    auto i = find_slot(key);
+    return i == no_slot ? end() : begin() + index_[i].at;
   }
 
   std::pair<iterator, bool> emplace(const pid& key, dynamic_child value) {
-    if ((size_ + 1) * 2 > slots_.size())
+    if ((entries_.size() + 1) * 2 > index_.size())
       grow();
-    auto i = home(key);
-    for (;; i = next(i)) {
-      auto& s = slots_[i];
-      if (!s.first) {
-        s.first = key;
-        s.second = std::move(value);
-        ++size_;
-        return {at(i), true};
+    const std::uint32_t h = hash_of(key);
+    for (auto i = home(h);; i = next(i)) {
+      slot& s = index_[i];
+      if (s.at == free_slot) {
+        s = slot{static_cast<std::uint32_t>(entries_.size()), h};
+        entries_.emplace_back(key, std::move(value));
+        return {std::prev(end()), true};
       }
-      if (s.first.block() == key.block())
-        return {at(i), false};
+      if (s.hash == h && entries_[s.at].first.block() == key.block())
+        return {begin() + s.at, false};
     }
   }
 
   void erase(iterator it) {
-    auto hole = static_cast<std::size_t>(it.at_ - data());
-    // Backward shift: pull later entries of the probe run into the hole.
-    for (auto j = next(hole);; j = next(j)) {
-      auto& s = slots_[j];
-      if (!s.first)
-        break;
-      auto h = home(s.first);
-      // s may move to the hole if its home is not in (hole, j].
-      bool movable = hole <= j ? (h <= hole || h > j) : (h <= hole && h > j);
-      if (movable) {
-        slots_[hole] = std::move(s);
-        hole = j;
-      }
+    const auto at = static_cast<std::uint32_t>(it - begin());
+    unindex(slot_of(at));
+    const auto last = static_cast<std::uint32_t>(entries_.size() - 1);
+    if (at != last) { // the last entry fills the gap
+      index_[slot_of(last)].at = at;
+      entries_[at] = std::move(entries_[last]);
     }
-    slots_[hole] = value_type{};
-    --size_;
+    entries_.pop_back();
   }
 
   void clear() noexcept {
-    slots_ = {};
-    size_ = 0;
+    entries_ = {};
+    index_ = {};
   }
 
 private:
-  value_type* data() noexcept { return slots_.data(); }
-  const value_type* data() const noexcept { return slots_.data(); }
-  iterator at(std::size_t i) noexcept {
-    return {data() + i, data() + slots_.size()};
+  struct slot {
+    std::uint32_t at; ///< the entry's position; free_slot: none
+    std::uint32_t hash;
+  };
+  static constexpr std::uint32_t free_slot = 0xffffffffU;
+  static constexpr std::size_t no_slot = static_cast<std::size_t>(-1);
+
+  static std::uint32_t hash_of(const pid& key) noexcept {
+    return static_cast<std::uint32_t>(child_pid_hash{}(key));
   }
-  std::size_t home(const pid& key) const noexcept {
-    return child_pid_hash{}(key) & (slots_.size() - 1);
+  std::size_t home(std::uint32_t h) const noexcept {
+    return h & (index_.size() - 1);
   }
   std::size_t next(std::size_t i) const noexcept {
-    return (i + 1) & (slots_.size() - 1);
+    return (i + 1) & (index_.size() - 1);
   }
-  /// The slot holding `key`, or slots_.size() if none.
-  std::size_t find_index(const pid& key) const {
-    if (size_ == 0)
-      return slots_.size();
-    for (auto i = home(key);; i = next(i)) {
-      auto& s = slots_[i];
-      if (!s.first)
-        return slots_.size();
-      if (s.first.block() == key.block())
+  /// The index slot of `key`, or no_slot.
+  std::size_t find_slot(const pid& key) const {
+    if (entries_.empty())
+      return no_slot;
+    const std::uint32_t h = hash_of(key);
+    for (auto i = home(h);; i = next(i)) {
+      const slot& s = index_[i];
+      if (s.at == free_slot)
+        return no_slot;
+      if (s.hash == h && entries_[s.at].first.block() == key.block())
         return i;
     }
   }
+  /// The index slot of the entry at `at` (which is there).
+  std::size_t slot_of(std::uint32_t at) const noexcept {
+    auto i = home(hash_of(entries_[at].first));
+    while (index_[i].at != at)
+      i = next(i);
+    return i;
+  }
+  /// Backward shift: later slots of the probe run move into the hole.
+  void unindex(std::size_t hole) noexcept {
+    for (auto j = next(hole);; j = next(j)) {
+      const slot s = index_[j];
+      if (s.at == free_slot)
+        break;
+      const auto h = home(s.hash);
+      // s may move to the hole if its home is not in (hole, j].
+      const bool movable =
+          hole <= j ? (h <= hole || h > j) : (h <= hole && h > j);
+      if (movable) {
+        index_[hole] = s;
+        hole = j;
+      }
+    }
+    index_[hole] = slot{free_slot, 0};
+  }
   void grow() {
-    std::vector<value_type> old(slots_.empty() ? 16 : slots_.size() * 2);
-    old.swap(slots_);
-    size_ = 0;
-    for (auto& s : old)
-      if (s.first) {
-        auto i = home(s.first);
-        while (slots_[i].first)
+    std::vector<slot> old(index_.empty() ? 16 : index_.size() * 2,
+                          slot{free_slot, 0});
+    old.swap(index_);
+    for (const slot& s : old)
+      if (s.at != free_slot) {
+        auto i = home(s.hash);
+        while (index_[i].at != free_slot)
           i = next(i);
-        slots_[i] = std::move(s);
-        ++size_;
+        index_[i] = s;
       }
   }
 
-  std::vector<value_type> slots_; // size: 0 or a power of two
-  std::size_t size_ = 0;
+  std::vector<value_type> entries_;
+  std::vector<slot> index_; // size: 0 or a power of two
 };
 
 /// What a simple_one_for_one shutdown waits for: the DOWN or the EXIT of a
 /// child it is stopping. (The supervisor holds no other monitor on its
-/// children: each shutdown takes the DOWN of the monitor it made.)
+/// children: each shutdown takes the DOWN of the monitor it made.) The
+/// child's entry is left in `*found` (the receive takes the first message
+/// accepted: the last one accepted). The children end about in the order
+/// they were told to, the table's, each with its EXIT then its DOWN: the
+/// entry found last and the one after it are tried before the index.
 struct dying_child {
-  explicit dying_child(const dynamic_map* d) : children(d) {}
-  const dynamic_map* children;
+  dying_child(dynamic_map* d, dynamic_map::value_type** f)
+      : children(d), found(f) {}
+  dynamic_map* children;
+  dynamic_map::value_type** found;
   bool operator()(const term& m) const {
-    const bool down = m.is_tuple(5) && m[0].is_atom(atoms::DOWN);
-    if (!down && !(m.is_tuple(3) && m[0].is_atom(atoms::EXIT)))
+    if (!m.is_tuple())
       return false;
-    const term& who = down ? m[3] : m[1];
+    const auto e = m.elements(); // once: operator[] checks each time
+    const bool down = e.size() == 5 && e[0].is_atom(atoms::DOWN);
+    if (!down && !(e.size() == 3 && e[0].is_atom(atoms::EXIT)))
+      return false;
+    const term& who = down ? e[3] : e[1];
     if (!who.is_pid())
       return false;
-    auto it = children->find(who.as_pid());
-    return it != children->end() && it->second.stopping &&
-           (down || !it->second.exited);
+    dynamic_map::value_type* c = guess(who.as_pid());
+    if (!c) {
+      auto it = children->find(who.as_pid());
+      if (it == children->end())
+        return false;
+      c = &*it;
+    }
+    if (!c->second.stopping || (!down && c->second.exited))
+      return false;
+    *found = c;
+    return true;
   }
+
+private:
+  dynamic_map::value_type* guess(const pid& who) const noexcept {
+    dynamic_map::value_type* last = *found;
+    if (!last)
+      return nullptr;
+    if (last->first.block() == who.block())
+      return last;
+    if (last + 1 != children->end() && last[1].first.block() == who.block())
+      return last + 1;
+    return nullptr;
+  }
+};
+
+/// `receive(dying_child, Left)` with Left = `deadline` - now, the clock read
+/// only if the receive must wait: most of a shutdown's messages are in the
+/// mailbox already. (The wait's length is a part of the request that only
+/// a suspension reads.)
+class dying_receive {
+public:
+  dying_receive(const process& me, dying_child pattern,
+                const internal::timer_service& clock, std::uint64_t deadline)
+      : receive_(me.receive(std::move(pattern), milliseconds{0})),
+        clock_(&clock), deadline_(deadline) {}
+  bool await_ready() { return receive_.await_ready(); }
+  void await_suspend(std::coroutine_handle<> h) noexcept {
+    const std::uint64_t now = clock_->now_ms();
+    receive_.request.timeout_ms =
+        now >= deadline_ ? 0 : static_cast<std::int64_t>(deadline_ - now);
+    receive_.await_suspend(h);
+  }
+  std::optional<term> await_resume() { return receive_.await_resume(); }
+
+private:
+  decltype(std::declval<const process&>().receive(std::declval<dying_child>(),
+                                                  milliseconds{})) receive_;
+  const internal::timer_service* clock_;
+  std::uint64_t deadline_;
+};
+
+/// Runs a child's start function and normalises what it gives (OTP's
+/// do_start_child_i, with its `catch apply(M, F, A)`). An awaitable rather
+/// than a coroutine: starting a child costs no frame of its own besides
+/// the start function's. The start function is called at once (a
+/// gen_server child is spawned then); awaiting waits for its answer.
+class start_awaitable {
+public:
+  /// `extra` must outlive the co_await (a start function may keep a
+  /// reference to it): the awaiting frame's own term.
+  start_awaitable(process& self, const child_spec& spec, const term& extra) {
+    try {
+      if (const auto* worker = spec.start.target<detail::server_start>()) {
+        // A gen_server: spawned here; a linked start with no timeout is
+        // one receive, taken in the awaiting frame.
+        gen_server::detail::start_begun begun =
+            worker->starter().begin(self, extra);
+        if (begun.simply_linked())
+          ack_.emplace(self, std::move(begun.child));
+        else
+          task_ = gen_server::detail::finish_start(self, std::move(begun));
+      } else {
+        task_ = spec.start(self, extra);
+      }
+      if (!ack_)
+        awaiter_.emplace(std::move(task_).operator co_await());
+    } catch (...) {
+      failure_ = std::current_exception();
+    }
+  }
+  start_awaitable(const start_awaitable&) = delete;
+  start_awaitable& operator=(const start_awaitable&) = delete;
+
+  bool await_ready() {
+    if (ack_)
+      return ack_->await_ready();
+    return !awaiter_ || awaiter_->await_ready();
+  }
+  std::coroutine_handle<> await_suspend(std::coroutine_handle<> h) noexcept {
+    if (ack_) {
+      ack_->await_suspend(h);
+      return std::noop_coroutine();
+    }
+    return awaiter_->await_suspend(h);
+  }
+  start_outcome await_resume() {
+    using kind = start_outcome::kind;
+    start_outcome out;
+    if (!failure_) {
+      try {
+        gen_server::start_result r =
+            ack_ ? ack_->await_resume() : awaiter_->await_resume();
+        if (r.ignored()) {
+          out.what = kind::ignore;
+        } else if (!r.has_value()) {
+          out.reason = r.error();
+        } else if (!r.value()) {
+          out.reason = term{atoms::ok, atoms::undefined}; // not a pid (OTP)
+        } else {
+          out.what = kind::ok;
+          out.child = r.value();
+          out.info = std::move(r.info);
+        }
+        return out;
+      } catch (...) {
+        failure_ = std::current_exception();
+      }
+    }
+    // OTP's `catch apply(M, F, A)`.
+    out.reason =
+        term{atoms::EXIT, gen_server::detail::exception_reason_of(failure_)};
+    return out;
+  }
+
+private:
+  using start_task = task<gen_server::start_result>;
+  start_task task_;
+  std::optional<decltype(std::declval<start_task>().operator co_await())>
+      awaiter_;
+  std::optional<gen_server::detail::linked_ack> ack_;
+  std::exception_ptr failure_;
 };
 
 class supervisor_server : public gen_server::server<supervisor_server> {
@@ -522,7 +658,11 @@ private:
 
   // -- starting ---------------------------------------------------------------
 
-  task<start_outcome> start_one(const child_spec& spec, term extra);
+  /// OTP's do_start_child_i: `co_await start_one(spec, extra)`, `extra`
+  /// living until the co_await is done.
+  start_awaitable start_one(const child_spec& spec, const term& extra) {
+    return start_awaitable{self(), spec, extra};
+  }
   task<start_outcome> start_reported(child& c);
   task<std::optional<start_failure>>
   start_children(std::vector<child_iter> order);
@@ -549,9 +689,10 @@ private:
 
   // -- calls ------------------------------------------------------------------
 
+  task<call_result> other_call(term request);
   task<term> start_child_call(term arg);
   task<term> start_static_child(child_spec spec);
-  task<term> start_dynamic_child(term extra);
+  task<call_result> start_dynamic_child(term extra);
   task<term> terminate_child_call(term id);
   task<term> restart_child_call(term id);
   term delete_child_call(const term& id);
@@ -633,35 +774,9 @@ task<gen_server::init_result> supervisor_server::init() {
 
 // -- starting -----------------------------------------------------------------
 
-task<start_outcome> supervisor_server::start_one(const child_spec& spec,
-                                                 term extra) {
-  using kind = start_outcome::kind;
-  start_outcome out;
-  std::exception_ptr failure;
-  try {
-    gen_server::start_result r = co_await spec.start(self(), extra);
-    if (r.ignored()) {
-      out.what = kind::ignore;
-    } else if (!r.has_value()) {
-      out.reason = r.error();
-    } else if (!r.value()) {
-      out.reason = term{atoms::ok, atoms::undefined}; // not a pid (OTP)
-    } else {
-      out.what = kind::ok;
-      out.child = r.value();
-      out.info = r.info;
-    }
-  } catch (...) {
-    failure = std::current_exception();
-  }
-  if (failure) // OTP's `catch apply(M, F, A)`
-    out.reason =
-        term{atoms::EXIT, gen_server::detail::exception_reason_of(failure)};
-  co_return out;
-}
-
 task<start_outcome> supervisor_server::start_reported(child& c) {
-  start_outcome out = co_await start_one(c.spec, term{});
+  const term no_args; // lives across the co_await (start_one keeps it)
+  start_outcome out = co_await start_one(c.spec, no_args);
   if (out.what == start_outcome::kind::ok && logger::enabled(log_level::info)) {
     c.pid_ = out.child; // the progress report names the new pid
     c.restarting = false;
@@ -811,14 +926,14 @@ task<> supervisor_server::terminate_dynamic_children() {
       timed ? clock.now_ms() + static_cast<std::uint64_t>(how.timeout().count())
             : 0;
   bool killed_all = !timed;
+  dynamic_map::value_type* found = nullptr;
   while (waiting > 0) {
     std::optional<term> m;
     if (killed_all) {
-      m = co_await me.receive(dying_child{&dynamics_});
+      m = co_await me.receive(dying_child{&dynamics_, &found});
     } else {
-      const std::uint64_t now = clock.now_ms();
-      const milliseconds left{now >= deadline ? 0 : deadline - now};
-      m = co_await me.receive(dying_child{&dynamics_}, left);
+      m = co_await dying_receive{me, dying_child{&dynamics_, &found}, clock,
+                                 deadline};
       if (!m) { // the shutdown time is up
         for (const auto& [p, d] : dynamics_)
           if (d.stopping)
@@ -827,21 +942,23 @@ task<> supervisor_server::terminate_dynamic_children() {
         continue;
       }
     }
-    if (m->is_tuple(3)) { // the EXIT: its reason beats the DOWN's noproc
-      dynamic_child& d = dynamics_.find((*m)[1].as_pid())->second;
-      d.args = (*m)[2];
+    dynamic_child& d = found->second;
+    const auto e = m->elements();
+    if (e.size() == 3) { // the EXIT: its reason beats the DOWN's noproc
+      d.args = e[2];
       d.exited = true;
       continue;
     }
-    auto it = dynamics_.find((*m)[3].as_pid());
-    pid p = it->first;
-    term reason = (*m)[4];
-    if (it->second.exited)
-      reason = std::move(it->second.args);
-    else
-      me.unlink(p); // drops an EXIT still on its way
-    dynamics_.erase(it);
+    // The DOWN: done with this child. Its entry stays (no longer stopping,
+    // and with no pid: the table's reference goes now, while the child's
+    // control block is in the cache) until all are done: the table goes
+    // at once after the loop.
+    d.stopping = false;
     --waiting;
+    pid p = std::move(found->first);
+    term reason = d.exited ? std::move(d.args) : e[4];
+    if (!d.exited)
+      me.unlink(p); // drops an EXIT still on its way
     const bool fine = how.is_brutal_kill() ? reason.is_atom(atoms::killed)
                                            : reason.is_atom(atoms::shutdown);
     if (!fine && (permanent || !is_quiet(reason)))
@@ -1021,8 +1138,20 @@ void supervisor_server::try_again(term id) {
 
 // -- callbacks ----------------------------------------------------------------
 
+/// Not a coroutine: a simple_one_for_one's start_child (the hot request)
+/// goes straight to start_dynamic_child, one frame fewer.
 task<gen_server::call_result>
 supervisor_server::handle_call(const term& request, const from&) {
+  if (simple_ && request.is_tuple(2) &&
+      request.elements()[0].is_atom("start_child"_a)) {
+    const term& arg = request.elements()[1];
+    if (!arg.is_any() || arg.try_get<child_spec>() == nullptr)
+      return start_dynamic_child(arg);
+  }
+  return other_call(request);
+}
+
+task<gen_server::call_result> supervisor_server::other_call(term request) {
   if (request.is_atom("which_children"_a))
     co_return reply(which_children_term());
   if (request.is_atom("count_children"_a))
@@ -1102,13 +1231,11 @@ term supervisor_server::state() const {
 // -- the API's requests -------------------------------------------------------
 
 task<term> supervisor_server::start_child_call(term arg) {
+  // A simple_one_for_one's extra args went to start_dynamic_child: a spec
+  // is not a list of extra args.
+  if (simple_)
+    co_return term{atoms::error, "simple_one_for_one"_a};
   const child_spec* spec = arg.is_any() ? arg.try_get<child_spec>() : nullptr;
-  if (simple_) {
-    if (spec) // a spec is not a list of extra args
-      co_return term{atoms::error, "simple_one_for_one"_a};
-    term answer = co_await start_dynamic_child(std::move(arg));
-    co_return answer;
-  }
   if (!spec) // OTP takes it as a child spec, and it is not one
     co_return term{atoms::error, term{"invalid_child_spec"_a, arg}};
   term answer = co_await start_static_child(*spec);
@@ -1144,18 +1271,22 @@ task<term> supervisor_server::start_static_child(child_spec spec) {
   co_return out.ok_term();
 }
 
-task<term> supervisor_server::start_dynamic_child(term extra) {
+/// start_child of a simple_one_for_one: starts the child and replies.
+task<gen_server::call_result>
+supervisor_server::start_dynamic_child(term extra) {
   start_outcome out = co_await start_one(*template_, extra);
   if (out.what == start_outcome::kind::error)
-    co_return term{atoms::error, out.reason};
+    co_return reply(term{atoms::error, std::move(out.reason)});
   if (out.what == start_outcome::kind::ok) {
     // Temporary children never restart: their args are not kept (OTP).
     term kept = template_->restart == restart_type::temporary
                     ? term{}
                     : std::move(extra);
     dynamics_.emplace(out.child, dynamic_child{std::move(kept), false});
+    if (!out.info)
+      co_return reply(term{atoms::ok, term{std::move(out.child)}});
   }
-  co_return out.ok_term();
+  co_return reply(out.ok_term());
 }
 
 task<term> supervisor_server::terminate_child_call(term id) {
@@ -1417,32 +1548,19 @@ term call_failure(term reason, const server_ref& sup, const term& request) {
                    term::list({sup.to_term(), request, atoms::infinity})}};
 }
 
-/// supervisor:call/2: gen_server:call(Sup, Req, infinity), caught. A live
-/// local process that is not a supervisor is never sent the request.
-task<expected<term, term>> sup_call(process& self, server_ref sup,
-                                    term request) {
-  pid target = sup.resolve(self.control().runtime());
-  if (target && target.is_local() && target != self.self()) {
-    auto* p = static_cast<otp::detail::process_base*>(target.block());
-    if (p->is_alive() && dynamic_cast<server_process*>(p) == nullptr)
-      co_return unexpected<term>(
-          call_failure("not_a_supervisor"_a, sup, request));
-  }
-  expected<term, term> r =
-      co_await gen_server::try_call(self, sup, std::move(request), infinity);
-  co_return r;
-}
-
 /// `{ok, Pid}` / `{ok, Pid, Info}` / `{ok, undefined}` / `{error, R}`.
 expected<child_started, term> started_from(const term& answer) {
-  if (answer.is_tuple() && answer.size() >= 2 && answer.size() <= 3 &&
-      answer[0].is_atom(atoms::ok)) {
-    child_started s;
-    if (answer[1].is_pid())
-      s.child = answer[1].as_pid();
-    if (answer.size() == 3)
-      s.info = answer[2];
-    return s;
+  const bool with_info = answer.is_tuple(3);
+  if (with_info || answer.is_tuple(2)) {
+    const auto e = answer.elements();
+    if (e[0].is_atom(atoms::ok)) {
+      child_started s;
+      if (e[1].is_pid())
+        s.child = e[1].as_pid();
+      if (with_info)
+        s.info = e[2];
+      return s;
+    }
   }
   return unexpected<term>(answer.is_tuple(2) ? answer[1] : answer);
 }
@@ -1496,13 +1614,27 @@ expected<child_counts, term> counts_from(const term& answer) {
   return n;
 }
 
-/// A supervisor call whose answer `read` turns into the API's result. (A
-/// function pointer, not a lambda: no closure type in the coroutine frame.)
+/// supervisor:call/2 (gen_server:call(Sup, Req, infinity), caught) whose
+/// answer `read` turns into the API's result. A live local process that is
+/// not a supervisor is never sent the request. (A function pointer, not a
+/// lambda: no closure type in the coroutine frame.)
 template <class T>
 task<expected<T, term>> sup_request(process& self, server_ref sup, term request,
                                     expected<T, term> (*read)(const term&)) {
-  expected<term, term> r =
-      co_await sup_call(self, std::move(sup), std::move(request));
+  // A pid is looked at in place: no copy (two atomic operations on the
+  // supervisor's control block, which its own worker writes).
+  const pid* direct = sup.direct();
+  pid resolved = direct ? pid{} : sup.resolve(self.control().runtime());
+  const pid& target = direct ? *direct : resolved;
+  if (target && target.is_local() && target.block() != &self.control()) {
+    auto* p = static_cast<otp::detail::process_base*>(target.block());
+    // server_process is final: the type test is the cast's.
+    if (p->is_alive() && typeid(*p) != typeid(server_process))
+      co_return unexpected<term>(
+          call_failure("not_a_supervisor"_a, sup, request));
+  }
+  expected<term, term> r = co_await gen_server::try_call(
+      self, std::move(sup), std::move(request), infinity);
   if (!r)
     co_return unexpected<term>(std::move(r.error()));
   co_return read(*r);

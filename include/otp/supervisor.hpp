@@ -101,7 +101,9 @@
 #include <concepts>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
+#include <tuple>
 #include <type_traits>
 #include <typeinfo>
 #include <utility>
@@ -235,6 +237,72 @@ namespace detail {
 task<gen_server::start_result> bad_extra_args(term extra_args);
 /// `result` at once.
 task<gen_server::start_result> ready(gen_server::start_result result);
+
+/// How `child_spec::worker` starts its gen_server: up to the ack wait with
+/// no coroutine, so a supervisor can wait for the ack in its own frame.
+class server_starter {
+public:
+  server_starter() = default;
+  server_starter(const server_starter&) = delete;
+  server_starter& operator=(const server_starter&) = delete;
+  virtual ~server_starter() = default;
+  /// Spawns the server linked to `supervisor`, or fails at once.
+  virtual gen_server::detail::start_begun begin(process& supervisor,
+                                                const term& extra) const = 0;
+};
+
+/// `child_spec::worker<S>`'s start function: the start of `starter`, its
+/// ack wait included. A supervisor finds it with `start.target<>()` and
+/// waits for the ack itself.
+class server_start {
+public:
+  explicit server_start(std::shared_ptr<const server_starter> s)
+      : starter_(std::move(s)) {}
+  task<gen_server::start_result> operator()(process& supervisor,
+                                            const term& extra) const {
+    return gen_server::detail::finish_start(supervisor,
+                                            starter_->begin(supervisor, extra));
+  }
+  [[nodiscard]] const server_starter& starter() const noexcept {
+    return *starter_;
+  }
+
+private:
+  std::shared_ptr<const server_starter> starter_;
+};
+
+/// `gen_server::start_link<S>(supervisor, options, args..., [extra])`.
+template <class S, class... Args>
+class server_starter_of final : public server_starter {
+public:
+  explicit server_starter_of(gen_server::start_options options, Args... args)
+      : options_(std::move(options)), args_(std::move(args)...) {}
+
+  gen_server::detail::start_begun begin(process& supervisor,
+                                        const term& extra) const override {
+    return std::apply(
+        [&](const Args&... args) {
+          if constexpr (std::is_constructible_v<S, const Args&...,
+                                                const term&>) {
+            return gen_server::detail::begin_start<S>(
+                supervisor, gen_server::link_mode::link, options_, args...,
+                extra);
+          } else {
+            if (!extra.is_nil())
+              return gen_server::detail::start_begun{
+                  gen_server::start_result::failed(
+                      term{atom{"bad_extra_args"}, extra})};
+            return gen_server::detail::begin_start<S>(
+                supervisor, gen_server::link_mode::link, options_, args...);
+          }
+        },
+        args_);
+  }
+
+private:
+  gen_server::start_options options_;
+  std::tuple<Args...> args_;
+};
 } // namespace detail
 
 /// OTP's `child_spec()`. Build it with a helper (`worker`, `supervisor`,
@@ -448,17 +516,9 @@ task<expected<child_counts, term>> count_children(process& self,
 template <class S, class... Args>
 child_spec child_spec::worker(term child_id, gen_server::start_options options,
                               Args... args) {
-  start_function start_with =
-      [options = std::move(options), ... args = std::move(args)](
-          process& sup, const term& extra) -> task<gen_server::start_result> {
-    if constexpr (std::is_constructible_v<S, const Args&..., const term&>) {
-      return gen_server::start_link<S>(sup, options, args..., extra);
-    } else {
-      if (!extra.is_nil())
-        return detail::bad_extra_args(extra);
-      return gen_server::start_link<S>(sup, options, args...);
-    }
-  };
+  start_function start_with{detail::server_start{
+      std::make_shared<detail::server_starter_of<S, Args...>>(
+          std::move(options), std::move(args)...)}};
   child_spec c{std::move(child_id), std::move(start_with)};
   const atom module = detail::module_atom(typeid(S));
   c.modules = term::list({module});

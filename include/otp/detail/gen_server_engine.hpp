@@ -9,6 +9,7 @@
 #include "otp/scoped_mailbox.hpp"
 
 #include <chrono>
+#include <coroutine>
 #include <exception>
 #include <memory>
 #include <optional>
@@ -34,7 +35,7 @@ struct start_info {
 /// The engine's bookkeeping about a running server, read by sys and by
 /// crash reports.
 struct server_context {
-  server_context(process& self, start_info info);
+  server_context(process& self, start_info&& info);
 
   process& self;
   pid parent; ///< the process to obey when it exits (self when unlinked)
@@ -102,13 +103,72 @@ task<expected<term, term>> gen_call(process& self, atom label, pid server,
 expected<term, term> gen_call(scoped_mailbox& me, atom label, const pid& server,
                               term request, std::chrono::milliseconds timeout);
 
-/// `{error, {already_started, Holder}}`, at once.
-task<start_result> already_started(pid holder);
-
 /// Waits for the start's answer (the ack, the child's death, or the start
 /// timeout, which kills it).
 task<start_result> await_ack(process& self, pid child, link_mode mode,
                              ref monitor, std::chrono::milliseconds timeout);
+
+/// What a starter waits for: the child's ack, or its EXIT (linked) or
+/// DOWN. (Predicates used inside co_await expressions have constructors:
+/// g++ 12 destroys aggregate temporaries there twice.)
+struct start_answer {
+  start_answer(pid c, link_mode m, ref mon)
+      : child(std::move(c)), mode(m), monitor(std::move(mon)) {}
+  pid child;
+  link_mode mode;
+  ref monitor;
+  bool operator()(const term& m) const;
+};
+
+/// A start that `begin_start` began: the server spawned, linked or
+/// monitored, its ack still to come; or `early`, a start that failed
+/// before anything was spawned (a taken name).
+class start_begun {
+public:
+  explicit start_begun(start_result failed) : early(std::move(failed)) {}
+  start_begun(pid c, link_mode m, ref mon, std::chrono::milliseconds t)
+      : child(std::move(c)), mode(m), monitor(std::move(mon)), timeout(t) {}
+
+  pid child;
+  link_mode mode = link_mode::none;
+  ref monitor;
+  std::chrono::milliseconds timeout = infinity;
+  std::optional<start_result> early;
+
+  /// Linked, with no start timeout: `linked_ack` finishes it.
+  [[nodiscard]] bool simply_linked() const noexcept {
+    return !early && mode == link_mode::link && timeout == infinity;
+  }
+};
+
+/// The rest of a begun start: its ack wait (await_ack), or `early`.
+task<start_result> finish_start(process& self, start_begun begun);
+
+/// The result of a linked start from what its starter took: the ack's
+/// answer, or the reason of the child's EXIT.
+[[nodiscard]] start_result linked_answer(const term& got, const pid& child);
+
+/// await_ack for a start that is `simply_linked`, in the starter's own
+/// coroutine frame: `co_await linked_ack{self, child}` is one receive.
+class linked_ack {
+public:
+  linked_ack(const process& self, pid child)
+      : receive_(
+            self.receive(start_answer{std::move(child), link_mode::link, {}})) {
+  }
+  bool await_ready() { return receive_.await_ready(); }
+  void await_suspend(std::coroutine_handle<> h) noexcept {
+    receive_.await_suspend(h);
+  }
+  start_result await_resume() {
+    return linked_answer(receive_.await_resume(), receive_.pattern.child);
+  }
+
+private:
+  decltype(std::declval<const process&>().receive(
+      std::declval<start_answer>())) receive_;
+};
+
 start_result await_ack_blocking(scoped_mailbox& starter, const pid& child,
                                 std::chrono::milliseconds timeout);
 
@@ -176,7 +236,8 @@ template <class S>
 class server_process final : public otp::detail::coroutine_process_base {
 public:
   template <class... Args>
-  server_process(otp::detail::runtime_core& rt, start_info info, Args&&... args)
+  server_process(otp::detail::runtime_core& rt, start_info&& info,
+                 Args&&... args)
       : coroutine_process_base(rt, otp::detail::next_process_number(rt)),
         context_(*this), starter_(std::move(info.starter)),
         ctx_(context_, std::move(info)) {
@@ -733,23 +794,27 @@ private:
 
 template <class S, class... Args>
 otp::detail::process_base* make_server(otp::detail::runtime_core& rt,
-                                       start_info info, Args&&... args) {
+                                       start_info&& info, Args&&... args) {
   static_assert(std::is_base_of_v<server<S>, S>,
                 "a gen_server derives from otp::gen_server::server<Self>");
   return new server_process<S>(rt, std::move(info),
                                std::forward<Args>(args)...);
 }
 
+/// A start up to its ack wait, with no coroutine: the server is spawned
+/// (linked or monitored) unless its name is taken.
 template <class S, class... Args>
-task<start_result> start(process& self, link_mode mode, start_options opt,
-                         Args&&... args) {
-  start_info info{self.self(), mode == link_mode::link ? self.self() : pid{},
-                  std::move(opt.name), opt.trace, opt.hibernate_after};
+start_begun begin_start(process& self, link_mode mode, const start_options& opt,
+                        Args&&... args) {
+  pid me = self.self();
+  start_info info{me, mode == link_mode::link ? std::move(me) : pid{}, opt.name,
+                  opt.trace, opt.hibernate_after};
   auto& rt = self.control().runtime();
   // A taken name fails the start before anything is spawned (OTP's gen).
   if (info.name) {
     if (pid holder = info.name->whereis(rt))
-      return already_started(std::move(holder));
+      return start_begun{start_result::failed(
+          term{atom{"already_started"}, std::move(holder)})};
   }
   // The server object is built here, in the caller; init runs in the new
   // process.
@@ -762,7 +827,14 @@ task<start_result> start(process& self, link_mode mode, start_options opt,
   else
     monitor = self.control().adopt_monitor(*child);
   otp::detail::start_process(rt, child);
-  return await_ack(self, std::move(id), mode, monitor, opt.timeout);
+  return start_begun{std::move(id), mode, std::move(monitor), opt.timeout};
+}
+
+template <class S, class... Args>
+task<start_result> start(process& self, link_mode mode, start_options opt,
+                         Args&&... args) {
+  return finish_start(
+      self, begin_start<S>(self, mode, opt, std::forward<Args>(args)...));
 }
 
 template <class S, class... Args>
