@@ -6,9 +6,10 @@
 ///   there next (message partners stay on one core, as on the BEAM);
 /// - an idle worker spins briefly stealing, then parks on a futex; a worker
 ///   that makes work wakes a parked one only when nobody is spinning;
-/// - new processes are not stolen until they have waited `newborn_delay`
-///   (a parked worker sets a timer for it): a spawner's worker runs its
-///   short-lived children itself, with their memory warm in its cache.
+/// - fresh work (a new process, a process pushed out of `next` by another
+///   wake-up) is not stolen until it has waited `fresh_delay` (a parked
+///   worker sets a timer for it): the worker that made it runs it, with its
+///   memory warm in its cache, unless it turns into a backlog.
 #include "otp/detail/process_base.hpp"
 #include "scheduler.hpp"
 
@@ -39,15 +40,17 @@ inline void cpu_relax() noexcept {
 
 using steady = std::chrono::steady_clock;
 
-/// How long a newly spawned process waits in its spawner's worker's queue
-/// before other workers may steal it. Most processes live short lives, and
-/// the spawner's core has their memory warm: moving them to a core that
-/// then pulls their control block, frame and messages across costs more
-/// than running them (spawn_exit ran twice as slow on two workers as on
-/// one). Work queued that long is a backlog, which is then shared. About a
-/// BEAM time slice: a process that spawns and then computes without
-/// yielding delays its children at most this long.
-constexpr steady::duration newborn_delay = std::chrono::milliseconds{1};
+/// How long fresh work (a newly spawned process, or one a wake-up pushed
+/// out of `next`) waits in its worker's queue before other workers may
+/// steal it. Such work is mostly short, and this core has its memory warm:
+/// a thief that takes it pulls its control block, frame and messages
+/// across, and the partners it answers pull them back, which costs more
+/// than running it here (spawn_exit ran twice as slow on two workers as on
+/// one; a supervisor's restart cycle bounced its three processes between
+/// the cores). Work queued that long is a backlog, which is then shared.
+/// About a BEAM time slice: a process that makes fresh work and then
+/// computes without yielding delays it at most this long.
+constexpr steady::duration fresh_delay = std::chrono::milliseconds{1};
 
 std::int64_t steady_now_ns() noexcept {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -150,7 +153,7 @@ struct worker {
   std::atomic<process_base*> next{nullptr};
   std::atomic<std::uint64_t> turns{0};
   /// Thieves leave `queue` alone until then (steady_now_ns; 0: at once): it
-  /// holds only new processes, queued since less than newborn_delay. Owner
+  /// holds only fresh work, queued since less than fresh_delay. Owner
   /// writes, before the queue push that publishes it.
   std::atomic<std::int64_t> steal_after{0};
   alignas(64) std::atomic<std::uint32_t> wake_flag{0};
@@ -194,11 +197,11 @@ public:
     if (auto* w = local_worker()) {
       // `next` runs on this worker as soon as the current process yields:
       // waking another worker for it would only move it across cores. A
-      // process it displaces is real parallel work, though.
-      if (auto* old = w->next.exchange(p, std::memory_order_acq_rel)) {
-        push_local(*w, old);
-        notify_if_idle();
-      }
+      // process it displaces is fresh work: it runs here soon, unless the
+      // queue turns into a backlog (see fresh_delay).
+      if (auto* old = w->next.exchange(p, std::memory_order_acq_rel))
+        if (push_fresh(*w, old))
+          notify_if_idle();
       return;
     }
     if (this_batch) {
@@ -224,9 +227,9 @@ public:
     if (!w)
       return;
     if (w->next.load(std::memory_order_relaxed) != p) {
-      // The same for a new process queued here (the sender spawned it and
-      // went on sending), which thieves leave alone for a while: share the
-      // queue now.
+      // The same for fresh work queued here (the sender spawned or woke
+      // its receiver and went on sending), which thieves leave alone for a
+      // while: share the queue now.
       if (w->steal_after.load(std::memory_order_relaxed) != 0 &&
           ++w->sends_to_next >= sends_before_release) {
         w->sends_to_next = 0;
@@ -296,7 +299,7 @@ public:
     }
     // Only a queue that was empty needs a parked worker told: one that
     // parked since it filled has set its timer for it (see park).
-    if (push_newborn(*w, p))
+    if (push_fresh(*w, p))
       notify_if_idle();
   }
 
@@ -333,18 +336,19 @@ private:
     return this_scheduler == this ? this_worker : nullptr;
   }
 
-  /// Queues `p` (not new: it has run) for this worker or any thief.
+  /// Queues `p` (a process that yields, or is released: see
+  /// pushed_to_runnable) for this worker or any thief.
   void push_local(worker& w, process_base* p) noexcept {
-    // Everything queued here is fair game now, new processes included:
-    // there is more than one to run.
+    // Everything queued here is fair game now, fresh work included: there
+    // is more than one to run.
     if (w.steal_after.load(std::memory_order_relaxed) != 0)
       w.steal_after.store(0, std::memory_order_relaxed);
     push_queue(w, p);
   }
 
-  /// Queues a new process `p` for this worker (see newborn_delay); true
-  /// when the queue was empty.
-  bool push_newborn(worker& w, process_base* p) noexcept {
+  /// Queues fresh work `p` for this worker (see fresh_delay); true when the
+  /// queue was empty.
+  bool push_fresh(worker& w, process_base* p) noexcept {
     if (!w.queue.empty()) {
       push_queue(w, p);
       return false;
@@ -352,7 +356,7 @@ private:
     // Published with p by the queue's release store.
     w.steal_after.store(
         steady_now_ns() +
-            std::chrono::duration_cast<std::chrono::nanoseconds>(newborn_delay)
+            std::chrono::duration_cast<std::chrono::nanoseconds>(fresh_delay)
                 .count(),
         std::memory_order_relaxed);
     push_queue(w, p);
@@ -408,7 +412,7 @@ private:
   /// workers' turn counters seen earlier), also takes a `next` process from
   /// a worker that has not finished a turn since: it is stuck in one long
   /// process.
-  /// `saw_young`: set when a queue held new processes not to be taken yet.
+  /// `saw_young`: set when a queue held fresh work not to be taken yet.
   process_base* steal(worker& w, const std::vector<std::uint64_t>* stale_turns,
                       bool& saw_young) noexcept {
     auto n = workers_.size();
@@ -441,7 +445,7 @@ private:
     return nullptr;
   }
 
-  /// Whether `v`'s queue holds only new processes, not to be stolen yet.
+  /// Whether `v`'s queue holds only fresh work, not to be stolen yet.
   /// Read after seeing the queue non-empty (its acquire orders this load).
   /// `now`: the clock, read here if 0.
   static bool young(const worker& v, std::int64_t& now) noexcept {
@@ -470,9 +474,9 @@ private:
     return take_global(w);
   }
 
-  /// A cheap look (relaxed loads) for anything to take. Queues of new
-  /// processes do not count, even those old enough by now: steal's look
-  /// finds them a pause later.
+  /// A cheap look (relaxed loads) for anything to take. Queues of fresh
+  /// work do not count, even those old enough by now: steal's look finds
+  /// them a pause later.
   bool work_visible() const noexcept {
     if (global_size_.load(std::memory_order_relaxed) != 0 ||
         inject_.load(std::memory_order_relaxed))
@@ -486,7 +490,7 @@ private:
   }
 
   /// Anything to take now. Otherwise `wake_at` is when the first queue of
-  /// new processes may be stolen (0: none waits).
+  /// fresh work may be stolen (0: none waits).
   bool any_work(const worker& w, std::int64_t& wake_at) noexcept {
     wake_at = 0;
     if (global_size_.load(std::memory_order_acquire) != 0 ||
@@ -530,7 +534,7 @@ private:
       bool saw_young = false;
       if (!found)
         found = steal(w, round >= rounds / 2 ? &turns : nullptr, saw_young);
-      // New processes only, which their worker runs: spinning on its queue
+      // Fresh work only, which its worker runs: spinning on its queue
       // until they may be stolen would slow that worker down (the lines it
       // writes would bounce to this core). Park until then instead.
       if (!found && saw_young && !work_visible())
@@ -568,9 +572,9 @@ private:
       // so any work published before that is visible to any_work below.
       idle_.fetch_add(1, std::memory_order_acq_rel);
     }
-    // New processes that may not be stolen yet: sleep until they may, as
-    // nobody wakes us for them (their spawner told the parked workers once,
-    // when its queue filled, and this may be that wake-up).
+    // Fresh work that may not be stolen yet: sleep until it may, as nobody
+    // wakes us for it (its worker told the parked workers once, when its
+    // queue filled, and this may be that wake-up).
     std::int64_t wake_at = 0;
     if ((any_work(w, wake_at) || stopping_.load(std::memory_order_acquire)) &&
         unpark_self(w))

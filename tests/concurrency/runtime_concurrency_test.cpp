@@ -566,6 +566,43 @@ TEST(RuntimeConcurrency, NewProcessBehindASpawnerThatNeverYieldsRunsElsewhere) {
   EXPECT_EQ(me.receive(guard), term{true});
 }
 
+TEST(RuntimeConcurrency, ProcessPushedOutOfNextBehindABusyWakerRunsElsewhere) {
+  // Two processes woken in one turn: the second takes the worker's `next`
+  // slot and pushes the first to its queue as fresh work, which thieves
+  // leave alone for a while. The waker then holds its worker without
+  // yielding: both must still run, on the other worker.
+  otp::runtime rt{otp::runtime_options{.workers = 2}};
+  otp::scoped_mailbox me{rt};
+  std::atomic<int> ran{0};
+  auto count_on_message = [](otp::process& self,
+                             std::atomic<int>* n) -> otp::task<> {
+    (void)co_await self.receive();
+    n->fetch_add(1);
+  };
+  auto first = rt.spawn(count_on_message, &ran);
+  auto second = rt.spawn(count_on_message, &ran);
+  // Both wait in receive before the waker starts (else its sends would
+  // wake nobody).
+  auto deadline = std::chrono::steady_clock::now() + guard;
+  for (const auto& p : {first, second})
+    while (rt.info(p)->status != otp::atoms::waiting &&
+           std::chrono::steady_clock::now() < deadline)
+      std::this_thread::yield();
+  rt.spawn(
+      [](otp::process& self, pid a, pid b, pid report,
+         std::atomic<int>* n) -> otp::task<> {
+        self.send(a, "go"_a);
+        self.send(b, "go"_a);
+        auto give_up = std::chrono::steady_clock::now() + guard;
+        while (n->load() < 2 && std::chrono::steady_clock::now() < give_up)
+          std::this_thread::yield();
+        self.send(report, term{n->load()});
+        co_return;
+      },
+      first, second, me.self(), &ran);
+  EXPECT_EQ(me.receive(guard), term{2});
+}
+
 namespace {
 
 /// Counts `inc` casts; `count` answers how many so far.
