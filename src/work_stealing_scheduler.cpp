@@ -157,6 +157,9 @@ struct worker {
   /// writes, before the queue push that publishes it.
   std::atomic<std::int64_t> steal_after{0};
   alignas(64) std::atomic<std::uint32_t> wake_flag{0};
+  /// Parked with a timer (see park): it will look at the queues by itself.
+  /// Cleared under park_mutex_ as it parks, set once it knows.
+  std::atomic<bool> timed_park{false};
   std::uint32_t next_streak = 0;
   /// Signals this turn's process pushed to the process in `next` (which
   /// cannot run before this turn ends). Owner only.
@@ -201,7 +204,7 @@ public:
       // queue turns into a backlog (see fresh_delay).
       if (auto* old = w->next.exchange(p, std::memory_order_acq_rel))
         if (push_fresh(*w, old))
-          notify_if_idle();
+          notify_if_idle(true);
       return;
     }
     if (this_batch) {
@@ -300,7 +303,7 @@ public:
     // Only a queue that was empty needs a parked worker told: one that
     // parked since it filled has set its timer for it (see park).
     if (push_fresh(*w, p))
-      notify_if_idle();
+      notify_if_idle(true);
   }
 
   void yield(process_base* p) noexcept override {
@@ -568,6 +571,7 @@ private:
     {
       std::lock_guard lock{park_mutex_};
       parked_.push_back(&w);
+      w.timed_park.store(false, std::memory_order_relaxed);
       // An RMW: it reads the waker's last RMW on idle_ (see notify_if_idle),
       // so any work published before that is visible to any_work below.
       idle_.fetch_add(1, std::memory_order_acq_rel);
@@ -579,6 +583,8 @@ private:
     if ((any_work(w, wake_at) || stopping_.load(std::memory_order_acquire)) &&
         unpark_self(w))
       return;
+    if (wake_at != 0)
+      w.timed_park.store(true, std::memory_order_relaxed);
     while (w.wake_flag.load(std::memory_order_acquire) == 0) {
       park_futex_wait(w.wake_flag, 0, wake_at);
       if (wake_at != 0 && w.wake_flag.load(std::memory_order_acquire) == 0 &&
@@ -591,7 +597,12 @@ private:
     w.wake_flag.store(0, std::memory_order_relaxed);
   }
 
-  void notify_if_idle() noexcept {
+  /// `fresh`: the work is fresh (see fresh_delay), which a worker parked
+  /// with a timer will find when its timer fires (it cannot take it
+  /// sooner): only one parked without a timer is woken, and the futex wake
+  /// is saved when there is none (a supervisor's restart cycle paid one
+  /// per restart otherwise).
+  void notify_if_idle(bool fresh = false) noexcept {
     // The Dekker handshake with park(), without fences (which TSan cannot
     // check): both sides do an RMW on idle_, so one of them sees the other:
     // either this reads the parker's increment, or the parker's increment
@@ -602,10 +613,17 @@ private:
     worker* w = nullptr;
     {
       std::lock_guard lock{park_mutex_};
-      if (parked_.empty())
+      auto it = parked_.end();
+      if (fresh)
+        it = std::find_if(parked_.begin(), parked_.end(), [](worker* v) {
+          return !v->timed_park.load(std::memory_order_relaxed);
+        });
+      else if (!parked_.empty())
+        it = std::prev(parked_.end());
+      if (it == parked_.end())
         return;
-      w = parked_.back();
-      parked_.pop_back();
+      w = *it;
+      parked_.erase(it);
       idle_.fetch_sub(1, std::memory_order_seq_cst);
     }
     w->wake_flag.store(1, std::memory_order_release);
