@@ -162,7 +162,9 @@ struct worker {
   std::atomic<bool> timed_park{false};
   std::uint32_t next_streak = 0;
   /// Signals this turn's process pushed to the process in `next` (which
-  /// cannot run before this turn ends). Owner only.
+  /// cannot run before this turn ends), or, while the queue holds only
+  /// fresh work, to any runnable process (see pushed_to_runnable). Owner
+  /// only.
   std::uint32_t sends_to_next = 0;
   std::uint32_t rng = 1;
   std::vector<process_base*> batch;
@@ -538,7 +540,7 @@ private:
       if (!found)
         found = steal(w, round >= rounds / 2 ? &turns : nullptr, saw_young);
       // Fresh work only, which its worker runs: spinning on its queue
-      // until they may be stolen would slow that worker down (the lines it
+      // until it may be stolen would slow that worker down (the lines it
       // writes would bounce to this core). Park until then instead.
       if (!found && saw_young && !work_visible())
         break;
