@@ -6,6 +6,7 @@
 
 #include "otp/supervisor.hpp"
 
+#include "otp/detail/small_map.hpp"
 #include "otp/detail/type_name.hpp"
 #include "otp/logger.hpp"
 #include "otp/runtime.hpp"
@@ -304,6 +305,14 @@ struct child_pid_hash {
     h ^= h >> 29;
     h *= 0xbf58476d1ce4e5b9ULL;
     return static_cast<std::size_t>(h ^ (h >> 32));
+  }
+};
+
+/// child_pid_hash for a block pointer.
+struct block_hash {
+  std::size_t operator()(const otp::detail::pid_block* b) const noexcept {
+    return otp::detail::counter_hash{}(
+        static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(b)));
   }
 };
 
@@ -663,7 +672,38 @@ private:
   start_awaitable start_one(const child_spec& spec, const term& extra) {
     return start_awaitable{self(), spec, extra};
   }
-  task<start_outcome> start_reported(child& c);
+
+  /// OTP's do_start_child: start_one with no extra args, then the progress
+  /// report of a child that started. An awaitable, not a coroutine: a
+  /// restart costs no frame for it.
+  class reported_start {
+  public:
+    reported_start(supervisor_server& sup, child& c)
+        : sup_(sup), child_(c), start_(sup.self(), c.spec, no_args_) {}
+    reported_start(const reported_start&) = delete;
+    reported_start& operator=(const reported_start&) = delete;
+    bool await_ready() { return start_.await_ready(); }
+    std::coroutine_handle<> await_suspend(std::coroutine_handle<> h) noexcept {
+      return start_.await_suspend(h);
+    }
+    start_outcome await_resume() {
+      start_outcome out = start_.await_resume();
+      if (out.what == start_outcome::kind::ok &&
+          logger::enabled(log_level::info)) {
+        child_.pid_ = out.child; // the progress report names the new pid
+        child_.restarting = false;
+        sup_.report_progress(child_);
+      }
+      return out;
+    }
+
+  private:
+    supervisor_server& sup_;
+    child& child_;
+    const term no_args_; ///< before start_, which keeps a reference to it
+    start_awaitable start_;
+  };
+  reported_start start_reported(child& c) { return reported_start{*this, c}; }
   task<std::optional<start_failure>>
   start_children(std::vector<child_iter> order);
 
@@ -680,8 +720,11 @@ private:
 
   // -- restarting -------------------------------------------------------------
 
-  task<bool> on_child_exit(pid p, term reason);
+  task<info_result> on_child_exit(pid p, term reason);
+  task<info_result> unexpected_message(term msg);
   task<bool> restart_static(child_iter it);
+  bool restart_allowed(child_iter it);
+  void restarted_one(child_iter it, start_outcome out);
   task<bool> restart_dynamic(pid key);
   bool add_restart();
   [[nodiscard]] bool auto_shutdown_now(bool significant) const;
@@ -729,8 +772,10 @@ private:
   bool simple_ = false;
   child_list children_;
   std::unordered_map<term, child_iter> by_id_;
-  /// Running children.
-  std::unordered_map<pid, child_iter, child_pid_hash, child_pid_eq> by_pid_;
+  /// Running children, by control block (the child's pid_ holds it): a
+  /// restart's erase and insert allocate nothing.
+  otp::detail::flat_table<const otp::detail::pid_block*, child_iter, block_hash>
+      by_pid_{8};
   std::optional<child_spec> template_; ///< simple_one_for_one
   dynamic_map dynamics_;
   std::size_t dynamic_restarts_ = 0;
@@ -773,17 +818,6 @@ task<gen_server::init_result> supervisor_server::init() {
 }
 
 // -- starting -----------------------------------------------------------------
-
-task<start_outcome> supervisor_server::start_reported(child& c) {
-  const term no_args; // lives across the co_await (start_one keeps it)
-  start_outcome out = co_await start_one(c.spec, no_args);
-  if (out.what == start_outcome::kind::ok && logger::enabled(log_level::info)) {
-    c.pid_ = out.child; // the progress report names the new pid
-    c.restarting = false;
-    report_progress(c);
-  }
-  co_return out;
-}
 
 /// OTP's start_children: in order; the first failure is reported and
 /// stops the loop (the children after it keep no pid).
@@ -860,7 +894,7 @@ task<> supervisor_server::do_terminate(child& c) {
   if (!c.running())
     co_return;
   pid p = c.pid_;
-  by_pid_.erase(p);
+  by_pid_.extract(p.block());
   std::optional<term> failed =
       co_await shutdown_child(p, c.how, c.spec.restart);
   if (failed)
@@ -994,89 +1028,115 @@ task<> supervisor_server::terminate(const term&) {
 // -- restarting ---------------------------------------------------------------
 
 /// OTP's restart_child/3 and do_restart/3: a child ended with `reason`.
-/// False: the supervisor shuts down (intensity or auto_shutdown).
-task<bool> supervisor_server::on_child_exit(pid p, term reason) {
+/// The supervisor stops with `shutdown` when the restart intensity is
+/// reached or auto_shutdown says so.
+task<gen_server::info_result> supervisor_server::on_child_exit(pid p,
+                                                               term reason) {
   if (simple_) {
     auto it = dynamics_.find(p);
     if (it == dynamics_.end() || it->second.restarting)
-      co_return true;
+      co_return noreply();
     const restart_type r = template_->restart;
     const bool quiet = is_quiet(reason);
     if (r == restart_type::permanent ||
         (r == restart_type::transient && !quiet)) {
       report_dynamic("child_terminated", reason, p, it->second);
-      co_return co_await restart_dynamic(p);
+      if (!co_await restart_dynamic(p))
+        co_return stop(atoms::shutdown);
+      co_return noreply();
     }
     if (!quiet)
       report_dynamic("child_terminated", reason, p, it->second);
     erase_dynamic(p);
-    co_return !auto_shutdown_now(template_->significant);
+    if (auto_shutdown_now(template_->significant))
+      co_return stop(atoms::shutdown);
+    co_return noreply();
   }
-  auto found = by_pid_.find(p);
-  if (found == by_pid_.end())
-    co_return true; // not a child (any more): ignored, as OTP does
-  child_iter it = found->second;
-  by_pid_.erase(found);
+  std::optional<child_iter> found = by_pid_.extract(p.block());
+  if (!found)
+    co_return noreply(); // not a child (any more): ignored, as OTP does
+  child_iter it = *found;
   const restart_type r = it->spec.restart;
   const bool quiet = is_quiet(reason);
   if (r == restart_type::permanent ||
       (r == restart_type::transient && !quiet)) {
     report("child_terminated", reason, *it);
-    co_return co_await restart_static(it);
+    if (flags_.strategy == strategy::one_for_one) {
+      // restart_static's first case, inline: a crash's restart costs one
+      // coroutine frame fewer.
+      if (!restart_allowed(it))
+        co_return stop(atoms::shutdown);
+      restarted_one(it, co_await start_reported(*it));
+      co_return noreply();
+    }
+    if (!co_await restart_static(it))
+      co_return stop(atoms::shutdown);
+    co_return noreply();
   }
   if (!quiet)
     report("child_terminated", reason, *it);
   const bool significant = it->spec.significant;
   del_child(it);
-  co_return !auto_shutdown_now(significant);
+  if (auto_shutdown_now(significant))
+    co_return stop(atoms::shutdown);
+  co_return noreply();
 }
 
 /// OTP's restart/2 and restart/3 for one_for_one, one_for_all and
 /// rest_for_one. A failed start marks the child restarting and retries it
 /// through a message to itself.
 task<bool> supervisor_server::restart_static(child_iter it) {
-  if (!add_restart()) {
-    report("shutdown", "reached_max_restart_intensity"_a, *it);
-    del_child(it);
+  if (!restart_allowed(it))
     co_return false;
-  }
-  std::optional<term> again;
   if (flags_.strategy == strategy::one_for_one) {
-    start_outcome out = co_await start_reported(*it);
-    if (out.what == start_outcome::kind::ok) {
-      set_running(it, out.child);
-    } else if (out.what == start_outcome::kind::ignore) {
-      it->pid_ = pid{};
-      it->restarting = false;
-    } else {
-      it->restarting = true; // keeps the pid that ended: {restarting, Old}
-      report("start_error", out.reason, *it);
-      again = it->spec.id;
-    }
-  } else {
-    // restart_multiple_children: stop the others (rest_for_one: those
-    // started after it) in reverse order, start them all in order.
-    const pid old = it->pid_;
+    restarted_one(it, co_await start_reported(*it));
+    co_return true;
+  }
+  // restart_multiple_children: stop the others (rest_for_one: those started
+  // after it) in reverse order, start them all in order.
+  const pid old = it->pid_;
+  it->pid_ = pid{};
+  it->restarting = false;
+  std::vector<child_iter> range;
+  auto first =
+      flags_.strategy == strategy::rest_for_one ? it : children_.begin();
+  for (auto i = first; i != children_.end(); ++i)
+    range.push_back(i);
+  std::vector<child_iter> kept = co_await terminate_children(range);
+  std::optional<start_failure> failed =
+      co_await start_children(std::move(kept));
+  if (failed) {
+    child_iter f = failed->which;
+    f->restarting = true;
+    f->pid_ = f == it ? old : pid{};
+    try_again(f->spec.id);
+  }
+  co_return true;
+}
+
+/// add_restart for static child `it`: false when the intensity is reached
+/// (reported; the child is deleted as OTP's del_child does).
+bool supervisor_server::restart_allowed(child_iter it) {
+  if (add_restart())
+    return true;
+  report("shutdown", "reached_max_restart_intensity"_a, *it);
+  del_child(it);
+  return false;
+}
+
+/// one_for_one's restart of `it` after its start gave `out`: a failed
+/// start marks the child restarting and retries it through a message.
+void supervisor_server::restarted_one(child_iter it, start_outcome out) {
+  if (out.what == start_outcome::kind::ok) {
+    set_running(it, std::move(out.child));
+  } else if (out.what == start_outcome::kind::ignore) {
     it->pid_ = pid{};
     it->restarting = false;
-    std::vector<child_iter> range;
-    auto first =
-        flags_.strategy == strategy::rest_for_one ? it : children_.begin();
-    for (auto i = first; i != children_.end(); ++i)
-      range.push_back(i);
-    std::vector<child_iter> kept = co_await terminate_children(range);
-    std::optional<start_failure> failed =
-        co_await start_children(std::move(kept));
-    if (failed) {
-      child_iter f = failed->which;
-      f->restarting = true;
-      f->pid_ = f == it ? old : pid{};
-      again = f->spec.id;
-    }
+  } else {
+    it->restarting = true; // keeps the pid that ended: {restarting, Old}
+    report("start_error", out.reason, *it);
+    try_again(it->spec.id);
   }
-  if (again)
-    try_again(std::move(*again));
-  co_return true;
 }
 
 /// OTP's restart(simple_one_for_one, ...): the child under `key` (running
@@ -1110,7 +1170,7 @@ task<bool> supervisor_server::restart_dynamic(pid key) {
 /// this restart makes more than `intensity` within `period`.
 bool supervisor_server::add_restart() {
   const auto now = static_cast<std::int64_t>(
-      self().control().runtime().timers().now_ms() / 1000);
+      self().control().runtime().timers().coarse_now_ms() / 1000);
   const std::int64_t threshold = now - flags_.period.count();
   while (!restarts_.empty() && restarts_.back() < threshold)
     restarts_.pop_back();
@@ -1200,13 +1260,15 @@ task<gen_server::cast_result> supervisor_server::handle_cast(const term& msg) {
   co_return noreply();
 }
 
+/// Not a coroutine: a child's EXIT (the hot message) goes straight to
+/// on_child_exit, one frame fewer.
 task<gen_server::info_result> supervisor_server::handle_info(const term& msg) {
-  if (msg.is_tuple(3) && msg[0].is_atom(atoms::EXIT) && msg[1].is_pid()) {
-    const bool keep_going = co_await on_child_exit(msg[1].as_pid(), msg[2]);
-    if (!keep_going)
-      co_return stop(atoms::shutdown);
-    co_return noreply();
-  }
+  if (msg.is_tuple(3) && msg[0].is_atom(atoms::EXIT) && msg[1].is_pid())
+    return on_child_exit(msg[1].as_pid(), msg[2]);
+  return unexpected_message(msg);
+}
+
+task<gen_server::info_result> supervisor_server::unexpected_message(term msg) {
   try {
     log_error(
         log_metadata{{"pid", to_string(self().self())}, {"domain", "otp"}},
@@ -1426,7 +1488,7 @@ supervisor_server::child_iter supervisor_server::add_child(child c) {
 
 void supervisor_server::erase_child(child_iter it) {
   if (it->running())
-    by_pid_.erase(it->pid_);
+    by_pid_.extract(it->pid_.block());
   by_id_.erase(it->spec.id);
   children_.erase(it);
 }
@@ -1434,7 +1496,7 @@ void supervisor_server::erase_child(child_iter it) {
 void supervisor_server::set_running(child_iter it, pid p) {
   it->pid_ = std::move(p);
   it->restarting = false;
-  by_pid_.insert_or_assign(it->pid_, it);
+  by_pid_.insert_or_assign(it->pid_.block(), it);
 }
 
 void supervisor_server::del_child(child_iter it) {
@@ -1443,7 +1505,7 @@ void supervisor_server::del_child(child_iter it) {
     return;
   }
   if (it->running())
-    by_pid_.erase(it->pid_);
+    by_pid_.extract(it->pid_.block());
   it->pid_ = pid{};
   it->restarting = false;
 }

@@ -2,6 +2,7 @@
 
 #include "runtime_core.hpp"
 
+#include <ctime>
 #include <vector>
 
 namespace otp::internal {
@@ -23,6 +24,23 @@ std::uint64_t timer_service::now_ms() const {
       std::chrono::duration_cast<std::chrono::milliseconds>(
           std::chrono::steady_clock::now() - origin_)
           .count());
+}
+
+std::uint64_t timer_service::coarse_now_ms() const {
+  if (manual_)
+    return virtual_now_;
+  timespec ts{};
+  // steady_clock is CLOCK_MONOTONIC; this is the same clock, coarser.
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  const auto now =
+      std::chrono::seconds{ts.tv_sec} + std::chrono::nanoseconds{ts.tv_nsec};
+  const auto since = now - origin_.time_since_epoch();
+  // Just after the start the coarse clock may still be behind origin_.
+  return since.count() < 0
+             ? 0
+             : static_cast<std::uint64_t>(
+                   std::chrono::duration_cast<std::chrono::milliseconds>(since)
+                       .count());
 }
 
 void timer_service::start_at(std::uint64_t deadline, timer_payload p) {

@@ -57,6 +57,11 @@ public:
   std::optional<std::chrono::milliseconds> cancel(std::uint64_t key);
   /// The current time in milliseconds since the service started.
   [[nodiscard]] std::uint64_t now_ms() const;
+  /// now_ms() as of the kernel's last tick (a few ms behind), at a third
+  /// of the cost: for bookkeeping in seconds, such as a supervisor's
+  /// restart intensity, read once per restart. Never below an earlier
+  /// reading of its own.
+  [[nodiscard]] std::uint64_t coarse_now_ms() const;
   /// Virtual time only: moves the clock and fires what is due. Returns how
   /// many timers fired.
   std::size_t advance(std::chrono::milliseconds by);

@@ -52,6 +52,13 @@ using steady = std::chrono::steady_clock;
 /// computes without yielding delays it at most this long.
 constexpr steady::duration fresh_delay = std::chrono::milliseconds{1};
 
+/// `steal_after` of fresh work that no thief has seen yet. The delay runs
+/// from the first thief's look rather than from the push: a spawn or a
+/// wake-up, on the hot path, then costs no clock read (a third of a
+/// supervisor's restart cycle's clock reads), and an idle thief reads the
+/// clock anyway.
+constexpr std::int64_t unstamped = -1;
+
 std::int64_t steady_now_ns() noexcept {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              steady::now().time_since_epoch())
@@ -152,9 +159,11 @@ struct worker {
   local_queue queue;
   std::atomic<process_base*> next{nullptr};
   std::atomic<std::uint64_t> turns{0};
-  /// Thieves leave `queue` alone until then (steady_now_ns; 0: at once): it
-  /// holds only fresh work, queued since less than fresh_delay. Owner
-  /// writes, before the queue push that publishes it.
+  /// Thieves leave `queue` alone until then (steady_now_ns; 0: at once;
+  /// `unstamped`: when the first thief to see it says): it holds only
+  /// fresh work, queued since less than fresh_delay. The owner writes 0 or
+  /// `unstamped`, before the queue push that publishes it; the first thief
+  /// to see `unstamped` stamps it, so the owner never reads the clock.
   std::atomic<std::int64_t> steal_after{0};
   alignas(64) std::atomic<std::uint32_t> wake_flag{0};
   /// Parked with a timer (see park): it will look at the queues by itself.
@@ -359,11 +368,7 @@ private:
       return false;
     }
     // Published with p by the queue's release store.
-    w.steal_after.store(
-        steady_now_ns() +
-            std::chrono::duration_cast<std::chrono::nanoseconds>(fresh_delay)
-                .count(),
-        std::memory_order_relaxed);
+    w.steal_after.store(unstamped, std::memory_order_relaxed);
     push_queue(w, p);
     return true;
   }
@@ -450,15 +455,29 @@ private:
     return nullptr;
   }
 
-  /// Whether `v`'s queue holds only fresh work, not to be stolen yet.
-  /// Read after seeing the queue non-empty (its acquire orders this load).
-  /// `now`: the clock, read here if 0.
-  static bool young(const worker& v, std::int64_t& now) noexcept {
+  /// Whether `v`'s queue holds only fresh work, not to be stolen yet
+  /// (stamping it if this is the first look). Read after seeing the queue
+  /// non-empty (its acquire orders this load). `now`: the clock, read here
+  /// if 0.
+  static bool young(worker& v, std::int64_t& now) noexcept {
     auto after = v.steal_after.load(std::memory_order_relaxed);
     if (after == 0)
       return false;
     if (now == 0)
       now = steady_now_ns();
+    if (after == unstamped) {
+      const std::int64_t stamp =
+          now +
+          std::chrono::duration_cast<std::chrono::nanoseconds>(fresh_delay)
+              .count();
+      // Fails only if the owner shared the queue meanwhile (0), or another
+      // thief stamped it: then `after` holds that.
+      if (v.steal_after.compare_exchange_strong(after, stamp,
+                                                std::memory_order_relaxed))
+        after = stamp;
+      if (after == 0)
+        return false;
+    }
     return now < after;
   }
 
@@ -509,7 +528,11 @@ private:
         continue;
       if (&v == &w || !young(v, now))
         return true;
+      // Stamped by young; if the owner has shared its queue since (0), or
+      // emptied it and queued new fresh work (unstamped): look again now.
       auto after = v.steal_after.load(std::memory_order_relaxed);
+      if (after == 0 || after == unstamped)
+        return true;
       if (wake_at == 0 || after < wake_at)
         wake_at = after;
     }

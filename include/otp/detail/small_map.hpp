@@ -38,22 +38,26 @@ class flat_table {
 public:
   explicit flat_table(std::size_t capacity = 64) : slots_(capacity) {}
 
+  /// Inserts unless present; returns whether it inserted.
   bool insert(K key, V value) {
     if ((size_ + 1) * 2 > slots_.size())
       grow();
-    auto i = index_of(key);
-    for (;; i = next(i)) {
-      auto& s = slots_[i];
-      if (!s.used) {
-        s.key = std::move(key);
-        s.value = std::move(value);
-        s.used = true;
-        ++size_;
-        return true;
-      }
-      if (s.key == key)
-        return false;
-    }
+    slot& s = probe(key);
+    if (s.used)
+      return false;
+    fill(s, std::move(key), std::move(value));
+    return true;
+  }
+
+  /// Inserts, or replaces the value of the entry that is there.
+  void insert_or_assign(K key, V value) {
+    if ((size_ + 1) * 2 > slots_.size())
+      grow();
+    slot& s = probe(key);
+    if (s.used)
+      s.value = std::move(value);
+    else
+      fill(s, std::move(key), std::move(value));
   }
 
   std::optional<V> extract(const K& key) {
@@ -116,6 +120,21 @@ private:
     V value{};
     bool used = false;
   };
+
+  /// The entry for `key`, or the free slot where it would go.
+  slot& probe(const K& key) noexcept {
+    for (auto i = index_of(key);; i = next(i)) {
+      auto& s = slots_[i];
+      if (!s.used || s.key == key)
+        return s;
+    }
+  }
+  void fill(slot& s, K key, V value) {
+    s.key = std::move(key);
+    s.value = std::move(value);
+    s.used = true;
+    ++size_;
+  }
 
   std::size_t index_of(const K& key) const noexcept {
     return Hash{}(key) & (slots_.size() - 1);
