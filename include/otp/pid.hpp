@@ -29,8 +29,14 @@ public:
   pid_block& operator=(const pid_block&) = delete;
 
   void add_ref() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
+  /// The sole owner skips the locked decrement, as term boxes do: nobody
+  /// else can add a reference then (a process's own block is referenced
+  /// from a raw pointer only while the runtime still holds its creation
+  /// reference, which it drops after the process has left the process
+  /// table).
   void release() noexcept {
-    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1)
+    if (refs_.load(std::memory_order_acquire) == 1 ||
+        refs_.fetch_sub(1, std::memory_order_acq_rel) == 1)
       destroy();
   }
 
