@@ -720,7 +720,7 @@ private:
 
   // -- restarting -------------------------------------------------------------
 
-  task<info_result> on_child_exit(pid p, term reason);
+  task<info_result> on_child_exit(const term& msg);
   task<info_result> unexpected_message(term msg);
   task<bool> restart_static(child_iter it);
   bool restart_allowed(child_iter it);
@@ -1027,11 +1027,16 @@ task<> supervisor_server::terminate(const term&) {
 
 // -- restarting ---------------------------------------------------------------
 
-/// OTP's restart_child/3 and do_restart/3: a child ended with `reason`.
-/// The supervisor stops with `shutdown` when the restart intensity is
-/// reached or auto_shutdown says so.
-task<gen_server::info_result> supervisor_server::on_child_exit(pid p,
-                                                               term reason) {
+/// OTP's restart_child/3 and do_restart/3: `msg`, `{'EXIT', Pid, Reason}`,
+/// says a child ended. The supervisor stops with `shutdown` when the
+/// restart intensity is reached or auto_shutdown says so. (`msg` is the
+/// engine's, alive until this returns, as any callback's argument: taken
+/// by reference, its pid and reason cost no locked increments.)
+task<gen_server::info_result>
+supervisor_server::on_child_exit(const term& msg) {
+  const auto e = msg.elements();
+  const pid& p = e[1].as_pid();
+  const term& reason = e[2];
   if (simple_) {
     auto it = dynamics_.find(p);
     if (it == dynamics_.end() || it->second.restarting)
@@ -1264,7 +1269,7 @@ task<gen_server::cast_result> supervisor_server::handle_cast(const term& msg) {
 /// on_child_exit, one frame fewer.
 task<gen_server::info_result> supervisor_server::handle_info(const term& msg) {
   if (msg.is_tuple(3) && msg[0].is_atom(atoms::EXIT) && msg[1].is_pid())
-    return on_child_exit(msg[1].as_pid(), msg[2]);
+    return on_child_exit(msg);
   return unexpected_message(msg);
 }
 

@@ -299,7 +299,7 @@ private:
       if (pending_continue_) {
         term value = std::move(*pending_continue_);
         pending_continue_.reset();
-        dispatch_other(callback::continue_, value);
+        dispatch_other(callback::continue_, std::move(value));
         continue;
       }
       if (budget <= 0)
@@ -350,7 +350,7 @@ private:
       term msg = std::move(s->payload);
       delete s;
       count_in(callback::cast, msg, nullptr);
-      dispatch_other(callback::cast, msg);
+      dispatch_other(callback::cast, std::move(msg));
       return;
     }
     otp::detail::box_message(*s);
@@ -511,7 +511,7 @@ private:
       dispatch_other(callback::cast, msg[1]);
       return;
     case message_kind::info:
-      dispatch_other(callback::info, msg);
+      dispatch_other(callback::info, std::move(msg));
       return;
     case message_kind::parent_exit:
       stop_server(msg[2], callback::info, msg, std::nullopt, nullptr);
@@ -555,12 +555,25 @@ private:
     }
   }
 
+  static constexpr bool is_async(callback which) noexcept {
+    return (which == callback::cast && async_cast) ||
+           (which == callback::info && async_info) ||
+           (which == callback::continue_ && async_continue);
+  }
+
+  /// dispatch_other with a term the loop owns: a coroutine callback's
+  /// frame takes it over rather than copying it (a copy of a boxed term or
+  /// a pid is a locked increment, and its release another).
+  void dispatch_other(callback which, term&& arg) {
+    if (is_async(which))
+      set_body(other_async(which, std::move(arg)));
+    else
+      dispatch_other(which, static_cast<const term&>(arg));
+  }
+
   /// handle_cast, handle_info or handle_continue with `arg`.
   void dispatch_other(callback which, const term& arg) {
-    const bool async = (which == callback::cast && async_cast) ||
-                       (which == callback::info && async_info) ||
-                       (which == callback::continue_ && async_continue);
-    if (async) {
+    if (is_async(which)) {
       set_body(other_async(which, arg));
       return;
     }
