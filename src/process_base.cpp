@@ -408,7 +408,10 @@ void process_base::handle_exit_signal(signal* s, bool linked) noexcept {
   if (!linked && reason == term{atoms::kill}) {
     set_exit(atoms::killed); // exit(P, kill) is untrappable
   } else if (trap_exit()) {
-    s->payload = term{atoms::EXIT, s->from, reason};
+    // Moved, not copied: a copy of the pid or of a boxed reason is a locked
+    // increment, and dropping the original a locked decrement. The message
+    // needs neither the signal's sender nor its old payload any more.
+    s->payload = term{atoms::EXIT, std::move(s->from), std::move(s->payload)};
     append_message(s);
     return;
   } else if (reason == term{atoms::normal}) {
@@ -676,7 +679,10 @@ bool process_base::demonitor(const ref& tag, bool flush) noexcept {
 void process_base::adopt_link(process_base& child) {
   take_signals_now_and_then();
   add_link(child.self());
-  child.add_link(self()); // the child's first link: its inline slot
+  // The child's first link, in its inline slot, without its lock: not yet
+  // started, the child is seen by no other thread (process_info needs a
+  // pid only its spawner holds), and the lock is a locked instruction.
+  child.link_ = self();
 }
 
 ref process_base::adopt_monitor(process_base& child) {

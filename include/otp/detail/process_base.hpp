@@ -199,8 +199,9 @@ public:
     }
   }
 
-  /// For spawn_link and spawn_monitor, before the child runs (so the link or
-  /// monitor is atomic with the spawn). Parent side: owner only.
+  /// For spawn_link and spawn_monitor, before the child is started (so the
+  /// link or monitor is atomic with the spawn, and the child is touched
+  /// while no other thread can see it). Parent side: owner only.
   void adopt_link(process_base& child);
   [[nodiscard]] ref adopt_monitor(process_base& child);
 
