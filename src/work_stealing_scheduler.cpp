@@ -213,6 +213,13 @@ public:
       // waking another worker for it would only move it across cores. A
       // process it displaces is fresh work: it runs here soon, unless the
       // queue turns into a backlog (see fresh_delay).
+      // An empty `next` takes a plain store: thieves take only a `next`
+      // that holds a process, so none can race with it (an exchange is a
+      // locked instruction).
+      if (!w->next.load(std::memory_order_relaxed)) {
+        w->next.store(p, std::memory_order_release);
+        return;
+      }
       if (auto* old = w->next.exchange(p, std::memory_order_acq_rel))
         if (push_fresh(*w, old))
           notify_if_idle(true);
@@ -486,7 +493,11 @@ private:
     if (w.turns.load(std::memory_order_relaxed) % 61 == 0)
       if (auto* p = take_global(w))
         return p;
-    if (auto* p = w.next.exchange(nullptr, std::memory_order_acq_rel)) {
+    // A look first: the exchange is a locked instruction, and `next` is
+    // often empty (a thief takes `next` only when it is not).
+    if (auto* p = w.next.load(std::memory_order_relaxed)
+                      ? w.next.exchange(nullptr, std::memory_order_acq_rel)
+                      : nullptr) {
       // Two processes messaging each other could own `next` forever.
       if (++w.next_streak < 64 || w.queue.empty())
         return p;
