@@ -599,6 +599,8 @@ private:
     if (it == parked_.end())
       return false;
     parked_.erase(it);
+    if (!w.timed_park.load(std::memory_order_relaxed))
+      untimed_parked_.fetch_sub(1, std::memory_order_relaxed);
     idle_.fetch_sub(1, std::memory_order_acq_rel);
     return true;
   }
@@ -608,6 +610,9 @@ private:
       std::lock_guard lock{park_mutex_};
       parked_.push_back(&w);
       w.timed_park.store(false, std::memory_order_relaxed);
+      // Before idle_'s RMW, which a waker's RMW reads: so a waker that sees
+      // this worker idle sees it counted here too (see notify_if_idle).
+      untimed_parked_.fetch_add(1, std::memory_order_relaxed);
       // An RMW: it reads the waker's last RMW on idle_ (see notify_if_idle),
       // so any work published before that is visible to any_work below.
       idle_.fetch_add(1, std::memory_order_acq_rel);
@@ -619,8 +624,16 @@ private:
     if ((any_work(w, wake_at) || stopping_.load(std::memory_order_acquire)) &&
         unpark_self(w))
       return;
-    if (wake_at != 0)
-      w.timed_park.store(true, std::memory_order_relaxed);
+    if (wake_at != 0) {
+      std::lock_guard lock{park_mutex_};
+      // Unless a waker has taken us out meanwhile (it counted us untimed).
+      if (std::find(parked_.begin(), parked_.end(), &w) != parked_.end()) {
+        w.timed_park.store(true, std::memory_order_relaxed);
+        untimed_parked_.fetch_sub(1, std::memory_order_relaxed);
+      } else {
+        wake_at = 0; // its flag is on the way
+      }
+    }
     while (w.wake_flag.load(std::memory_order_acquire) == 0) {
       park_futex_wait(w.wake_flag, 0, wake_at);
       if (wake_at != 0 && w.wake_flag.load(std::memory_order_acquire) == 0 &&
@@ -646,6 +659,11 @@ private:
     if (idle_.fetch_add(0, std::memory_order_acq_rel) == 0 ||
         spinning_.load(std::memory_order_seq_cst) != 0)
       return;
+    // Fresh work wakes only a worker parked without a timer: with none (the
+    // usual case, as the others wait for their timers), skip the mutex. A
+    // worker counts itself before its RMW on idle_, which ours reads.
+    if (fresh && untimed_parked_.load(std::memory_order_acquire) == 0)
+      return;
     worker* w = nullptr;
     {
       std::lock_guard lock{park_mutex_};
@@ -660,6 +678,8 @@ private:
         return;
       w = *it;
       parked_.erase(it);
+      if (!w->timed_park.load(std::memory_order_relaxed))
+        untimed_parked_.fetch_sub(1, std::memory_order_relaxed);
       idle_.fetch_sub(1, std::memory_order_seq_cst);
     }
     w->wake_flag.store(1, std::memory_order_release);
@@ -698,6 +718,8 @@ private:
   std::mutex park_mutex_;
   std::vector<worker*> parked_;
   std::atomic<int> idle_{0};
+  /// Parked workers without a timer (written under park_mutex_).
+  std::atomic<int> untimed_parked_{0};
   std::atomic<int> spinning_{0};
   std::atomic<bool> stopping_{false};
   const bool caller_runs_;
