@@ -171,8 +171,10 @@ box* destroy_one(box* b) noexcept {
   case box_type::binary: {
     auto* bin = static_cast<binary_box*>(b);
     box* owner = bin->owner;
+    // A root's bytes follow it (see term::binary); a sub-binary is the box.
+    const std::size_t bytes = sizeof(binary_box) + (owner ? 0 : bin->size);
     bin->~binary_box();
-    ::operator delete(bin);
+    pool_free(bin, bytes);
     // A sub-binary is the only owner of nothing but a reference; dropping
     // it may free its root (which never has an owner: no deeper chain).
     if (owner)
@@ -265,7 +267,9 @@ term::term(std::string_view bytes) : term(binary(bytes)) {}
 term term::binary(std::span<const std::byte> bytes) {
   if (bytes.empty())
     return detail::term_access::from_box(detail::tag::binary, nullptr);
-  void* mem = ::operator new(sizeof(detail::binary_box) + bytes.size());
+  // From the pool, as tuples are: most binaries are small (a crash's
+  // message, a key), and the pool sends large ones to operator new.
+  void* mem = detail::pool_allocate(sizeof(detail::binary_box) + bytes.size());
   auto* data = static_cast<std::byte*>(mem) + sizeof(detail::binary_box);
   std::memcpy(data, bytes.data(), bytes.size());
   auto* b = new (mem) detail::binary_box{data, bytes.size(), nullptr};
@@ -290,7 +294,8 @@ term term::sub_binary(std::size_t offset, std::size_t len) const {
     return detail::term_access::from_box(detail::tag::binary, nullptr);
   auto* self = static_cast<detail::binary_box*>(box_);
   detail::box* root = self->owner ? self->owner : self;
-  auto* sub = new detail::binary_box{self->data + offset, len, root};
+  auto* sub = new (detail::pool_allocate(sizeof(detail::binary_box)))
+      detail::binary_box{self->data + offset, len, root};
   root->add_ref();
   return detail::term_access::from_box(detail::tag::binary, sub);
 }
