@@ -472,19 +472,17 @@ private:
       return false;
     if (now == 0)
       now = steady_now_ns();
-    if (after == unstamped) {
-      const std::int64_t stamp =
-          now +
-          std::chrono::duration_cast<std::chrono::nanoseconds>(fresh_delay)
-              .count();
-      // Fails only if the owner shared the queue meanwhile (0), or another
-      // thief stamped it: then `after` holds that.
-      if (v.steal_after.compare_exchange_strong(after, stamp,
-                                                std::memory_order_relaxed))
+    const std::int64_t stamp =
+        now + std::chrono::duration_cast<std::chrono::nanoseconds>(fresh_delay)
+                  .count();
+    // A failed exchange leaves in `after` what the owner (0, or unstamped
+    // again) or another thief (a stamp) wrote meanwhile.
+    while (after == unstamped)
+      if (v.steal_after.compare_exchange_weak(after, stamp,
+                                              std::memory_order_relaxed))
         after = stamp;
-      if (after == 0)
-        return false;
-    }
+    if (after == 0)
+      return false;
     return now < after;
   }
 
