@@ -58,9 +58,19 @@ void log_unhandled_info(const server_base& s, const term& msg) {
 
 // -- start_result and response ------------------------------------------------
 
-const pid& start_result::value() const {
+const pid& start_result::value() const& {
   if (auto* p = std::get_if<0>(&v_))
     return *p;
+  throw_failed();
+}
+
+pid start_result::value() && {
+  if (auto* p = std::get_if<0>(&v_))
+    return std::move(*p);
+  throw_failed();
+}
+
+void start_result::throw_failed() const {
   throw std::logic_error("otp::gen_server::start_result: the start failed: " +
                          to_string(to_term()));
 }
@@ -360,11 +370,19 @@ bool start_answer::operator()(const term& m) const {
                                   : is_down_for(m, monitor));
 }
 
-start_result linked_answer(const term& got, const pid& child) {
+start_result linked_answer(const term& got, pid child) {
   const term& answer = got.elements()[2]; // an ack, or {'EXIT', Child, R}
-  if (is_ack_from(got, child))
-    return from_ack(answer);
-  return start_result::failed(answer);
+  if (!is_ack_from(got, child))
+    return start_result::failed(answer);
+  // gen_server's own ack, {ok, Child}: the result takes `child` itself
+  // rather than a copy of the message's (a locked increment, and the
+  // release of `child` another).
+  if (answer.is_tuple(2)) {
+    const auto e = answer.elements();
+    if (e[0].is_atom(atoms::ok) && e[1].is_pid() && e[1].as_pid() == child)
+      return start_result::ok(std::move(child));
+  }
+  return from_ack(answer);
 }
 
 task<start_result> finish_start(process& self, start_begun begun) {

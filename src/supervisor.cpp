@@ -609,7 +609,7 @@ public:
           out.reason = term{atoms::ok, atoms::undefined}; // not a pid (OTP)
         } else {
           out.what = kind::ok;
-          out.child = r.value();
+          out.child = std::move(r).value();
           out.info = std::move(r.info);
         }
         return out;

@@ -402,7 +402,10 @@ public:
   explicit operator bool() const noexcept { return has_value(); }
   [[nodiscard]] bool ignored() const noexcept { return v_.index() == 1; }
   /// The server's pid; throws std::logic_error if the start failed.
-  [[nodiscard]] const pid& value() const;
+  [[nodiscard]] const pid& value() const&;
+  /// The same, moved out of a result that is done with (a copy of a pid is
+  /// a locked increment).
+  [[nodiscard]] pid value() &&;
   [[nodiscard]] const pid& operator*() const { return value(); }
   /// The reason of `{error, Reason}` (`ignore` for ignored starts).
   [[nodiscard]] term error() const;
@@ -416,6 +419,7 @@ public:
   ref monitor;
 
 private:
+  [[noreturn]] void throw_failed() const;
   struct ignore_tag {};
   explicit start_result(pid p) : v_(std::move(p)) {}
   explicit start_result(ignore_tag) : v_(std::in_place_index<1>) {}

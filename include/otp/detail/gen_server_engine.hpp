@@ -146,7 +146,7 @@ task<start_result> finish_start(process& self, start_begun begun);
 
 /// The result of a linked start from what its starter took: the ack's
 /// answer, or the reason of the child's EXIT.
-[[nodiscard]] start_result linked_answer(const term& got, const pid& child);
+[[nodiscard]] start_result linked_answer(const term& got, pid child);
 
 /// await_ack for a start that is `simply_linked`, in the starter's own
 /// coroutine frame: `co_await linked_ack{self, child}` is one receive.
@@ -161,7 +161,8 @@ public:
     receive_.await_suspend(h);
   }
   start_result await_resume() {
-    return linked_answer(receive_.await_resume(), receive_.pattern.child);
+    return linked_answer(receive_.await_resume(),
+                         std::move(receive_.pattern.child));
   }
 
 private:
