@@ -673,4 +673,20 @@ TEST_F(GenServerStart, BlockingStartFromOutsideTheRuntime) {
   EXPECT_TRUE(gs::stop(me, "outside"_a).has_value());
 }
 
+// start_result's value, read from a result kept or moved out of one done
+// with; a failed start throws either way.
+TEST(StartResult, ValueIsThePidWhetherReadOrMovedOut) {
+  const pid p = pid::remote("n@h"_a, 7, 0, 1);
+  gs::start_result kept = gs::start_result::ok(p);
+  EXPECT_EQ(kept.value(), p);
+  EXPECT_EQ(*kept, p);
+  gs::start_result done = gs::start_result::ok(p);
+  const pid moved = std::move(done).value();
+  EXPECT_EQ(moved, p);
+  const gs::start_result failed = gs::start_result::failed(atoms::normal);
+  EXPECT_THROW((void)failed.value(), std::logic_error);
+  gs::start_result ignored = gs::start_result::ignore();
+  EXPECT_THROW((void)std::move(ignored).value(), std::logic_error);
+}
+
 } // namespace gen_server_start_test
