@@ -663,32 +663,31 @@ public:
   }
 };
 
-TEST_F(GenServerExit, AStdExceptionThatIsAlsoAnExitEndsWithTheExitsReason) {
-  otp::testkit kit;
-  pid a;
+/// Starts an `S` in `kit`, casts it `msgs` in order and runs until idle.
+template <class S>
+pid started_and_cast(otp::testkit& kit, const std::vector<term>& msgs) {
+  pid server;
   kit.spawn([&](otp::process& self) -> otp::task<> {
-    auto started = co_await gs::start<mixed_thrower>(self, {});
-    a = *started;
-    // The plain type first: the engine remembers it as plain, and the
-    // next throw must still be told apart.
-    gs::cast(self, a, "noreply"_a);
-    gs::cast(self, a, "exit"_a);
+    server = *co_await gs::start<S>(self, {});
+    for (const term& m : msgs)
+      gs::cast(self, server, m);
   });
   kit.run_until_idle();
+  return server;
+}
+
+TEST_F(GenServerExit, AStdExceptionThatIsAlsoAnExitEndsWithTheExitsReason) {
+  otp::testkit kit;
+  // The plain type first: the engine remembers it as plain, and the next
+  // throw must still be told apart.
+  const pid a = started_and_cast<mixed_thrower>(kit, {"noreply"_a, "exit"_a});
   EXPECT_EQ(kit.exit_reason(a), term{"its_reason"_a});
 }
 
 TEST_F(GenServerExit, AStdExceptionThatIsAlsoAResultIsTheResult) {
   otp::testkit kit;
-  pid a;
-  kit.spawn([&](otp::process& self) -> otp::task<> {
-    auto started = co_await gs::start<mixed_thrower>(self, {});
-    a = *started;
-    gs::cast(self, a, "noreply"_a);
-    gs::cast(self, a, "noreply"_a);
-    gs::cast(self, a, "crash"_a);
-  });
-  kit.run_until_idle();
+  const pid a = started_and_cast<mixed_thrower>(
+      kit, {"noreply"_a, "noreply"_a, "crash"_a});
   EXPECT_EQ(kit.exit_reason(a),
             (term{atoms::exception, atom{"std::runtime_error"},
                   std::string{"plain"}}));
@@ -715,14 +714,12 @@ public:
 
 TEST_F(GenServerExit, CoroutineCallbacksTellExceptionsFromExitsAndResults) {
   otp::testkit kit;
-  pid a, b, c;
+  const pid a =
+      started_and_cast<async_mixed_thrower>(kit, {"noreply"_a, "exit"_a});
+  const pid b =
+      started_and_cast<async_mixed_thrower>(kit, {"noreply"_a, "crash"_a});
+  pid c;
   kit.spawn([&](otp::process& self) -> otp::task<> {
-    a = *co_await gs::start<async_mixed_thrower>(self, {});
-    gs::cast(self, a, "noreply"_a);
-    gs::cast(self, a, "exit"_a);
-    b = *co_await gs::start<async_mixed_thrower>(self, {});
-    gs::cast(self, b, "noreply"_a);
-    gs::cast(self, b, "crash"_a);
     c = *co_await gs::start<async_mixed_thrower>(self, {});
     (void)co_await gs::call(self, c, "x"_a);
   });
