@@ -148,11 +148,7 @@ bool process_base::remove_watcher(const ref& tag) noexcept {
 // -- sending ------------------------------------------------------------------
 
 inbox::push_result process_base::enqueue(signal* s) noexcept {
-  // Read before the push: once pushed, the owner may take and free it.
-  bool is_message = carries_message(s->kind);
   auto result = inbox_.push(s);
-  if (is_message && result != inbox::push_result::closed)
-    pushed_messages_.fetch_add(1, std::memory_order_relaxed);
   if (result == inbox::push_result::unblocked) {
     status_.store(1, std::memory_order_relaxed); // runnable
     wake();
@@ -268,10 +264,8 @@ void process_base::drain() noexcept {
   if (exiting_)
     return; // what is still queued is answered by terminate
   signal* s = inbox_.take_all();
-  std::int32_t messages = 0;
   while (s) {
     signal* next = s->next;
-    messages += carries_message(s->kind);
     handle_signal(s);
     if (exiting_) {
       exit_by_signal_ = true;
@@ -280,10 +274,6 @@ void process_base::drain() noexcept {
     }
     s = next;
   }
-  if (messages)
-    taken_messages_.store(taken_messages_.load(std::memory_order_relaxed) +
-                              static_cast<std::uint32_t>(messages),
-                          std::memory_order_relaxed);
 }
 
 void process_base::set_exit(term reason) noexcept {
@@ -817,12 +807,11 @@ void process_base::fill_info(process_info& out) const {
   auto* self_block = const_cast<process_base*>(this);
   out.self = self_block->self();
   out.status = statuses[status_.load(std::memory_order_relaxed)];
-  // Wrapping arithmetic: a drain may be counted before the push it took.
-  auto pending = static_cast<std::int32_t>(
-      pushed_messages_.load(std::memory_order_relaxed) -
-      taken_messages_.load(std::memory_order_relaxed));
-  out.message_queue_len = queue_len_.load(std::memory_order_relaxed) +
-                          static_cast<std::size_t>(pending > 0 ? pending : 0);
+  // What is taken into the queue, and what still waits in the inbox (as
+  // erl counts it, so an overloaded process that is not draining shows).
+  out.message_queue_len =
+      queue_len_.load(std::memory_order_relaxed) +
+      inbox_.count_if([](const signal& s) { return carries_message(s.kind); });
   out.trap_exit = trap_exit();
   out.registered_name = atom::from_index(name.load(std::memory_order_acquire));
   out.initial_call = initial_call();

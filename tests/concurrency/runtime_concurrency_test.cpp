@@ -163,6 +163,47 @@ TEST(RuntimeConcurrency, ManySendersToOneReceiverKeepPerSenderOrder) {
   EXPECT_EQ(*result, (term{"result"_a, 0}));
 }
 
+// process_info counts what still waits in a process's inbox while senders
+// push and the owner takes: the counting thread walks signals the owner
+// may be taking at that moment (ThreadSanitizer checks the hand-off).
+TEST(RuntimeConcurrency,
+     MessageQueueLenIsCountedWhileSendersPushAndOwnerTakes) {
+  constexpr int senders = 3;
+  constexpr int per_sender = 5'000;
+  constexpr std::size_t total = senders * per_sender;
+  otp::runtime rt{options()};
+  otp::scoped_mailbox me{rt};
+  auto sink = rt.spawn(
+      [](otp::process& self, pid report) -> otp::task<> {
+        for (std::size_t i = 0; i < total; ++i)
+          (void)co_await self.receive();
+        self.send(report, "drained"_a);
+        co_await wait_forever(self);
+      },
+      me.self());
+  std::atomic<bool> drained{false};
+  std::size_t largest = 0;
+  std::thread counter{[&] {
+    while (!drained.load(std::memory_order_relaxed))
+      if (auto info = rt.info(sink))
+        largest = std::max(largest, info->message_queue_len);
+  }};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < senders; ++t)
+    threads.emplace_back([&rt, sink] {
+      otp::scoped_mailbox mine{rt};
+      for (int i = 0; i < per_sender; ++i)
+        mine.send(sink, i);
+    });
+  for (auto& t : threads)
+    t.join();
+  EXPECT_EQ(me.receive(guard), term{"drained"_a});
+  drained = true;
+  counter.join();
+  EXPECT_LE(largest, total);
+  EXPECT_EQ(rt.info(sink)->message_queue_len, 0u);
+}
+
 TEST(RuntimeConcurrency, HundredThousandMonitoredProcessesEachGiveOneDown) {
   constexpr int total = 100'000;
   // Alive at once. Bounded for memory, and because a process's monitor

@@ -6,10 +6,20 @@
 ///   `blocked` must schedule it (exactly one sender sees that);
 /// - closed: the process has exited; pushes fail and the sender deals with
 ///   the signal (a link or monitor gets `noproc`, a message is dropped).
+///
+/// Another thread may count what is queued (`count_if`, for process_info)
+/// without a locked instruction on the push or take path: a reader
+/// announces itself in `readers_` before it looks at the head, and the
+/// owner, after taking the signals, waits for readers to leave before it
+/// touches them. Both sides are seq_cst, so either the owner sees the
+/// reader or the reader sees the head the owner left (see take_all).
 
 #include "otp/detail/signal.hpp"
 
 #include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <thread>
 
 namespace otp::detail {
 
@@ -44,7 +54,8 @@ public:
     signal* head = head_.load(std::memory_order_relaxed);
     if (head == nullptr || head == closed_tag() || head == blocked_tag())
       return nullptr;
-    head = head_.exchange(nullptr, std::memory_order_acquire);
+    head = head_.exchange(nullptr, std::memory_order_seq_cst);
+    wait_for_readers();
     return reverse(head);
   }
 
@@ -75,10 +86,29 @@ public:
   /// Closes the inbox for good and returns what was still queued, oldest
   /// first. Owner only.
   [[nodiscard]] signal* close() noexcept {
-    signal* head = head_.exchange(closed_tag(), std::memory_order_acq_rel);
+    signal* head = head_.exchange(closed_tag(), std::memory_order_seq_cst);
     if (head == blocked_tag() || head == closed_tag())
       return nullptr;
+    wait_for_readers();
     return reverse(head);
+  }
+
+  /// Counts the queued signals `pred` accepts. Thread-safe, and costs the
+  /// pushes and the owner nothing: the owner waits for it only if it takes
+  /// the signals while they are being counted.
+  template <class Pred>
+  [[nodiscard]] std::size_t count_if(Pred pred) const noexcept {
+    // seq_cst, paired with the owner's exchange and its load of readers_:
+    // either the owner sees this reader (and waits), or this sees what
+    // the owner left (and walks none of the signals it took).
+    readers_.fetch_add(1, std::memory_order_seq_cst);
+    std::size_t n = 0;
+    signal* s = head_.load(std::memory_order_seq_cst);
+    if (s != blocked_tag() && s != closed_tag())
+      for (; s; s = s->next)
+        n += pred(*s) ? 1 : 0;
+    readers_.fetch_sub(1, std::memory_order_release);
+    return n;
   }
 
   /// Walks queued signals newest first without taking them (testkit only,
@@ -93,6 +123,14 @@ public:
   }
 
 private:
+  /// After an exchange took the signals: no reader may still walk them.
+  /// A plain load when none is counting, as is nearly always the case.
+  void wait_for_readers() const noexcept {
+    for (int spins = 0; readers_.load(std::memory_order_seq_cst) != 0; ++spins)
+      if (spins > 64)
+        std::this_thread::yield(); // the reader may have been preempted
+  }
+
   static signal* reverse(signal* s) noexcept {
     signal* out = nullptr;
     while (s)
@@ -115,6 +153,9 @@ private:
   }
 
   std::atomic<signal*> head_{nullptr};
+  /// Threads counting signals now (count_if). Beside head_: the owner
+  /// reads it right after its exchange, with that cache line in hand.
+  mutable std::atomic<std::uint32_t> readers_{0};
 };
 
 } // namespace otp::detail

@@ -274,12 +274,6 @@ protected:
   }
 
   inbox inbox_;
-  /// Messages ever pushed (senders add) and ever taken from the inbox (the
-  /// owner alone writes it, so no locked instruction): their difference is
-  /// what message_queue_len counts beyond the queue, as erl does. Beside
-  /// the inbox: a push has that cache line already.
-  std::atomic<std::uint32_t> pushed_messages_{0};
-  std::atomic<std::uint32_t> taken_messages_{0};
 
 private:
   /// Pushes `s`, waking the process if it waited; on `closed` the caller
