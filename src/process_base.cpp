@@ -726,11 +726,11 @@ void process_base::bounce_leftovers(signal* s, const term& reason) noexcept {
 void process_base::terminate() noexcept {
   status_.store(3, std::memory_order_relaxed);
   release_user_state();
-  // seq_cst: ordered before drop_name's load of `name` (see
+  // From here the process is not alive (is_alive reads the inbox). The
+  // close is seq_cst: ordered before drop_name's load of `name` (see
   // runtime_core::register_name).
-  alive_.store(false, std::memory_order_seq_cst);
-  rt_.count_exit();
   signal* rest = inbox_.close();
+  rt_.count_exit();
   rt_.drop_name(*this);
 
   std::unique_ptr<process_extras> ex;
@@ -738,7 +738,7 @@ void process_base::terminate() noexcept {
   pid watcher;
   pid link;
   {
-    // alive_ is already false: add_timer refuses new timers from now on.
+    // The inbox is closed: add_timer refuses new timers from now on.
     std::lock_guard lock{lock_};
     ex = std::move(extras_);
     timers = std::move(timers_);
@@ -764,6 +764,16 @@ void process_base::terminate() noexcept {
     s->payload = reason;
     send_signal(to, s);
   };
+  // A process whose one link is all that hears of its end (a supervisor's
+  // crashed child) gives that signal its reason rather than a copy: a
+  // boxed reason's copy and the release of the original are two locked
+  // instructions. Nothing below reads the reason then.
+  if (link && !ex && !watcher && !leftover_ && !rest && !rt_.exit_observer) {
+    auto* s = make_signal(signal_kind::exit_linked, self());
+    s->payload = std::move(exit_reason_);
+    send_signal(link, s);
+    link = pid{};
+  }
   if (link)
     send_exit_linked(link);
   if (ex)

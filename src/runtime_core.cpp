@@ -94,7 +94,8 @@ expected<void, error> runtime_core::register_name(atom name, const pid& p) {
   // The process may have ended since the check above: its drop_name skips
   // this lock when it sees no name, so a name stored after that would name
   // a dead pid forever. Dekker pairing, all seq_cst: we store `name` then
-  // load `alive_`; terminate stores `alive_` then (drop_name) loads `name`.
+  // load the liveness (is_alive); terminate closes the inbox, which ends
+  // it, then (drop_name) loads `name`.
   // Either it sees our name and erases it under the lock once we release
   // it, or we see it dead here and undo.
   if (!proc->is_alive()) {

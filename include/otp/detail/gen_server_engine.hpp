@@ -25,6 +25,8 @@ inline constexpr bool is_task<task<T>> = true;
 
 /// What a new server process is told by its starter.
 struct start_info {
+  /// Who hears how the start went; null for a linked start, whose starter
+  /// is `parent` (one pid fewer to copy into the child, and to release).
   pid starter;
   pid parent; ///< the linked starter; null for start/start_monitor
   std::optional<server_name> name;
@@ -379,7 +381,7 @@ private:
   void start() {
     auto& rt = runtime();
     if (ctx_.name && !ctx_.name->register_as(rt, self())) {
-      ack(context_, starter_,
+      ack(context_, starter(),
           term{atoms::error,
                term{atom{"already_started"}, ctx_.name->whereis(rt)}});
       set_exit(atoms::normal); // init never ran
@@ -437,12 +439,12 @@ private:
   void fail_start(term answer) {
     if (ctx_.name)
       ctx_.name->unregister(runtime(), self());
-    ack(context_, starter_, std::move(answer));
+    ack(context_, starter(), std::move(answer));
   }
 
   void finish_init(init_result& r) {
     if (auto* ok = r.get_if<ok_result>()) {
-      ack(context_, starter_, term{atoms::ok, self()});
+      ack(context_, starter(), term{atoms::ok, self()});
       starter_ = pid{};
       apply(std::move(ok->next));
     } else if (r.get_if<ignore_result>()) {
@@ -774,6 +776,12 @@ private:
     }
   }
 
+  /// Who hears how the start went: the starter, or the parent of a linked
+  /// start (see start_info::starter).
+  [[nodiscard]] const pid& starter() const noexcept {
+    return starter_ ? starter_ : ctx_.parent;
+  }
+
   // -- process plumbing -------------------------------------------------------
 
   void release_user_state() noexcept override {
@@ -795,7 +803,7 @@ private:
   }
 
   process context_;
-  pid starter_; ///< until the start is answered
+  pid starter_; ///< until the start is answered; null: ctx_.parent
   server_context ctx_;
   std::optional<S> server_;
   std::optional<term> pending_continue_;
@@ -820,9 +828,9 @@ otp::detail::process_base* make_server(otp::detail::runtime_core& rt,
 template <class S, class... Args>
 start_begun begin_start(process& self, link_mode mode, const start_options& opt,
                         Args&&... args) {
-  pid me = self.self();
-  start_info info{me, mode == link_mode::link ? std::move(me) : pid{}, opt.name,
-                  opt.trace, opt.hibernate_after};
+  const bool linked = mode == link_mode::link;
+  start_info info{linked ? pid{} : self.self(), linked ? self.self() : pid{},
+                  opt.name, opt.trace, opt.hibernate_after};
   auto& rt = self.control().runtime();
   // A taken name fails the start before anything is spawned (OTP's gen).
   if (info.name) {

@@ -65,6 +65,12 @@ public:
     return head && head != closed_tag() && head != blocked_tag();
   }
 
+  /// Whether close() has run. seq_cst, a plain load on x86: callers pair
+  /// it with the closing exchange (see process_base::is_alive).
+  [[nodiscard]] bool closed() const noexcept {
+    return head_.load(std::memory_order_seq_cst) == closed_tag();
+  }
+
   /// Marks the process as waiting if nothing is queued. Owner only.
   /// Returns false when signals arrived (take them first).
   [[nodiscard]] bool try_block() noexcept {

@@ -207,11 +207,11 @@ public:
 
   // -- any thread -------------------------------------------------------------
 
-  [[nodiscard]] bool is_alive() const noexcept {
-    // seq_cst (a plain load on x86): the registry pairs it with `name`
-    // (see runtime_core::register_name).
-    return alive_.load(std::memory_order_seq_cst);
-  }
+  /// Alive until its inbox closes, as it ends: the closing exchange is
+  /// the store the registry pairs with `name` (see
+  /// runtime_core::register_name), so ending costs no other locked
+  /// instruction.
+  [[nodiscard]] bool is_alive() const noexcept { return !inbox_.closed(); }
   /// The registered name's atom index, or 0 for none. Registry only writes.
   std::atomic<std::uint32_t> name{0};
   void fill_info(process_info& out) const;
@@ -335,7 +335,6 @@ private:
   // the tail padding (the Itanium ABI reuses it), which keeps the common
   // process kinds within their pool size class.
   mutable spin_lock lock_; ///< guards extras_ contents for readers
-  std::atomic<bool> alive_{true};
   /// Index into running, runnable, waiting, exiting; a new process is
   /// runnable until it first runs.
   std::atomic<std::uint8_t> status_{1};
