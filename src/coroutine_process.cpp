@@ -11,7 +11,7 @@ bool coroutine_process_base::receive_ready(receive_request& r) {
     return false;
   signal* s = nullptr;
   try {
-    s = take_matching(r.match, r.pred, r.reply_tag);
+    s = take_matching(r.match, r.pred, r.reply_tag, r.ack_from);
   } catch (...) {
     // A pattern that throws crashes the process like any process code (as
     // in complete_receive). We are inside the awaiter's noexcept
@@ -21,7 +21,8 @@ bool coroutine_process_base::receive_ready(receive_request& r) {
     return false;
   }
   if (s) {
-    r.reply = s->kind == signal_kind::call_reply;
+    r.reply =
+        s->kind == signal_kind::call_reply || s->kind == signal_kind::start_ack;
     r.result = std::move(s->payload);
     delete s;
     reset_save_point();
@@ -73,9 +74,10 @@ void coroutine_process_base::yield_suspend(std::coroutine_handle<> h) noexcept {
 }
 
 bool coroutine_process_base::complete_receive(receive_request& r) {
-  signal* s = take_matching(r.match, r.pred, r.reply_tag);
+  signal* s = take_matching(r.match, r.pred, r.reply_tag, r.ack_from);
   if (s) {
-    r.reply = s->kind == signal_kind::call_reply;
+    r.reply =
+        s->kind == signal_kind::call_reply || s->kind == signal_kind::start_ack;
     r.result = std::move(s->payload);
     delete s;
     if (budget_)

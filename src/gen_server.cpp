@@ -141,6 +141,10 @@ void ack(process& self, const pid& starter, term result) {
   self.send(starter, term{atoms::ack, self.self(), std::move(result)});
 }
 
+void ack_ok(process& self, const pid& starter) {
+  otp::detail::send_start_ack(starter, self.self());
+}
+
 term current_exception_reason() noexcept {
   return internal::exception_reason(std::current_exception());
 }

@@ -231,6 +231,15 @@ void send_gen_cast(const pid& to, term msg) {
   send_signal(to, new signal{signal_kind::cast_request, std::move(msg)});
 }
 
+void send_start_ack(const pid& to, pid started) {
+  if (!to.is_local()) {
+    send_message(to, term{atoms::ack, started, term{atoms::ok, started}});
+    return;
+  }
+  auto* s = make_signal(signal_kind::start_ack, std::move(started));
+  send_signal(to, s);
+}
+
 void send_exit(const pid& to, pid from, term reason) {
   auto* s = make_signal(signal_kind::exit, std::move(from));
   s->payload = std::move(reason);
@@ -342,6 +351,7 @@ void process_base::handle_signal(signal* s) noexcept {
     return;
   }
   case signal_kind::cast_request:
+  case signal_kind::start_ack:
   case signal_kind::down_message: // made here only from a down, never sent
     append_message(s);
     return;
@@ -416,7 +426,8 @@ void process_base::handle_exit_signal(signal* s, bool linked) noexcept {
 // -- the message queue --------------------------------------------------------
 
 signal* process_base::take_matching(bool (*match)(const void*, const term&),
-                                    const void* pred, const term* reply_tag) {
+                                    const void* pred, const term* reply_tag,
+                                    const pid_block* ack_from) {
   signal* prev = save_;
   signal* cur = save_ ? save_->next : queue_head_;
   while (cur) {
@@ -426,6 +437,9 @@ signal* process_base::take_matching(bool (*match)(const void*, const term&),
       // The awaited reply needs no term: the waiting call takes its parts
       // (`match` would accept the `{Tag, Reply}` it stands for).
       take = true;
+    } else if (ack_from && cur->kind == signal_kind::start_ack &&
+               cur->from.block() == ack_from) {
+      take = true; // as for the reply: the start waits for this ack
     } else {
       if (cur->kind != signal_kind::message)
         box_message(*cur);
@@ -498,9 +512,12 @@ void process_base::link(const pid& to) {
 }
 
 bool process_base::add_timer(std::uint64_t timer) {
-  std::lock_guard lock{lock_};
-  if (!is_alive())
+  // A visit: the process cannot finish ending (and take timers_) while it
+  // lasts, and one that ended is seen closed. lock_ orders the adders.
+  inbox::visit v{inbox_};
+  if (v.closed())
     return false;
+  std::lock_guard lock{lock_};
   if (!timers_)
     timers_ = std::make_unique<std::vector<std::uint64_t>>();
   timers_->push_back(timer);
@@ -733,18 +750,13 @@ void process_base::terminate() noexcept {
   rt_.count_exit();
   rt_.drop_name(*this);
 
-  std::unique_ptr<process_extras> ex;
-  std::unique_ptr<std::vector<std::uint64_t>> timers;
-  pid watcher;
-  pid link;
-  {
-    // The inbox is closed: add_timer refuses new timers from now on.
-    std::lock_guard lock{lock_};
-    ex = std::move(extras_);
-    timers = std::move(timers_);
-    watcher = std::move(watcher_);
-    link = std::move(link_);
-  }
+  // The inbox is closed and no visit is on (see inbox::close): process_info
+  // and add_timer find the process ended from now on, so its tables are
+  // taken without lock_.
+  std::unique_ptr<process_extras> ex = std::move(extras_);
+  std::unique_ptr<std::vector<std::uint64_t>> timers = std::move(timers_);
+  pid watcher = std::move(watcher_);
+  pid link = std::move(link_);
   if (timers)
     for (auto key : *timers)
       rt_.timers().cancel(key);
@@ -811,7 +823,12 @@ void process_base::terminate() noexcept {
 
 // -- introspection ------------------------------------------------------------
 
-void process_base::fill_info(process_info& out) const {
+bool process_base::fill_info(process_info& out) const {
+  // A visit: an ending process waits for it before it gives up its tables
+  // (see terminate), and one that has ended is seen closed here.
+  inbox::visit v{inbox_};
+  if (v.closed())
+    return false;
   static constexpr atom statuses[] = {atoms::running, atoms::runnable,
                                       atoms::waiting, atoms::exiting};
   auto* self_block = const_cast<process_base*>(this);
@@ -821,7 +838,7 @@ void process_base::fill_info(process_info& out) const {
   // erl counts it, so an overloaded process that is not draining shows).
   out.message_queue_len =
       queue_len_.load(std::memory_order_relaxed) +
-      inbox_.count_if([](const signal& s) { return carries_message(s.kind); });
+      v.count_if([](const signal& s) { return carries_message(s.kind); });
   out.trap_exit = trap_exit();
   out.registered_name = atom::from_index(name.load(std::memory_order_acquire));
   out.initial_call = initial_call();
@@ -845,6 +862,7 @@ void process_base::fill_info(process_info& out) const {
                   extras_->monitored_by.heap_bytes();
   }
   std::sort(out.links.begin(), out.links.end());
+  return true;
 }
 
 std::vector<term> process_base::peek_messages() const {

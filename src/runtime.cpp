@@ -63,10 +63,11 @@ std::size_t runtime::process_count() const noexcept {
 }
 
 std::optional<process_info> runtime::info(const pid& p) const {
-  if (!is_alive(p))
+  if (!p.is_local())
     return std::nullopt;
   process_info out;
-  static_cast<detail::process_base*>(p.block())->fill_info(out);
+  if (!static_cast<detail::process_base*>(p.block())->fill_info(out))
+    return std::nullopt;
   return out;
 }
 

@@ -15,17 +15,40 @@ std::size_t this_thread_shard() noexcept {
       next.fetch_add(1, std::memory_order_relaxed);
   return shard;
 }
+
+std::atomic<std::uint64_t> core_ids{1};
+
+/// This thread's block of process numbers, [next, end), in runtime `core`.
+struct number_block {
+  std::uint64_t core = 0;
+  std::uint64_t next = 0;
+  std::uint64_t end = 0;
+};
+thread_local number_block numbers;
+constexpr std::uint64_t number_block_size = 64;
 } // namespace
 
 runtime_core::runtime_core(std::unique_ptr<internal::scheduler> sched,
                            bool manual_time)
     : sched_(std::move(sched)), timers_(*this, manual_time),
+      id_(core_ids.fetch_add(1, std::memory_order_relaxed)),
       applications_(std::make_unique<application_registry>()) {
   sched_->start();
 }
 
 runtime_core::~runtime_core() {
   shutdown();
+}
+
+std::uint64_t runtime_core::next_number() noexcept {
+  auto& b = numbers;
+  if (b.core != id_ || b.next == b.end) {
+    b.core = id_;
+    b.next =
+        next_number_.fetch_add(number_block_size, std::memory_order_relaxed);
+    b.end = b.next + number_block_size;
+  }
+  return b.next++;
 }
 
 void runtime_core::add(process_base* p) noexcept {

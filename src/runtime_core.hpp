@@ -37,9 +37,12 @@ public:
 
   // -- processes (thread-safe) ------------------------------------------------
 
-  [[nodiscard]] std::uint64_t next_number() noexcept {
-    return next_number_.fetch_add(1, std::memory_order_relaxed);
-  }
+  /// A number for a new process, unique in this runtime. Each thread takes
+  /// them in blocks: a spawn then costs no locked instruction, nor a cache
+  /// line shared by every worker that spawns. Numbers increase in the order
+  /// one thread spawns, not across threads (nor do erl's across schedulers
+  /// in any order a program could rely on).
+  [[nodiscard]] std::uint64_t next_number() noexcept;
   void add(process_base* p) noexcept;
   /// A process stopped being alive (before its links and monitors fire,
   /// so a partner told of its end never counts it). Shutdown waits for the
@@ -94,6 +97,8 @@ private:
   std::unique_ptr<internal::scheduler> sched_;
   internal::timer_service timers_;
   std::atomic<std::uint64_t> next_number_{1};
+  /// Tells runtimes apart in the threads' blocks of numbers.
+  const std::uint64_t id_;
   internal::process_table table_;
   /// Live processes, counted in per-thread shards: a spawn on one worker
   /// and the exit on another would otherwise move one cache line between

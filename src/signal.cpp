@@ -8,7 +8,8 @@ namespace {
 
 /// Whether the boxed message names the signal's sender.
 bool carries_sender(signal_kind kind) noexcept {
-  return kind == signal_kind::call_request || kind == signal_kind::down_message;
+  return kind == signal_kind::call_request ||
+         kind == signal_kind::down_message || kind == signal_kind::start_ack;
 }
 
 term build_message(const signal& s, term from, term tag, term payload) {
@@ -23,6 +24,8 @@ term build_message(const signal& s, term from, term tag, term payload) {
   case signal_kind::down_message:
     return term{atoms::DOWN, std::move(tag), atoms::process, std::move(from),
                 std::move(payload)};
+  case signal_kind::start_ack:
+    return term{atoms::ack, from, term{atoms::ok, from}};
   default:
     return payload;
   }

@@ -52,6 +52,10 @@ struct receive_request {
   /// unboxed (`match` must accept its `{Tag, Reply}`): `result` is then the
   /// bare reply, and `reply` says so.
   const term* reply_tag = nullptr;
+  /// A start's wait: the ack of a start that went well from this process
+  /// is taken unboxed (`match` must accept its `{ack, Pid, {ok, Pid}}`):
+  /// `result` is then [], and `reply` says so.
+  const pid_block* ack_from = nullptr;
   bool reply = false;
   std::optional<term> result;
 };

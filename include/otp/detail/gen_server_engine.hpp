@@ -67,6 +67,8 @@ enum class message_kind : std::uint8_t {
 
 /// `{ack, Self, Return}` to the starter.
 void ack(process& self, const pid& starter, term result);
+/// `{ack, Self, {ok, Self}}` to the starter, unboxed (see send_start_ack).
+void ack_ok(process& self, const pid& starter);
 /// The exit reason for the exception in flight, or for `e`.
 [[nodiscard]] term current_exception_reason() noexcept;
 [[nodiscard]] term exception_reason_of(std::exception_ptr e) noexcept;
@@ -151,20 +153,25 @@ task<start_result> finish_start(process& self, start_begun begun);
 [[nodiscard]] start_result linked_answer(const term& got, pid child);
 
 /// await_ack for a start that is `simply_linked`, in the starter's own
-/// coroutine frame: `co_await linked_ack{self, child}` is one receive.
+/// coroutine frame: `co_await linked_ack{self, child}` is one receive. The
+/// ack of an init that went well is taken as it came, unboxed (see
+/// send_start_ack): no tuple is built for it, nor taken apart.
 class linked_ack {
 public:
   linked_ack(const process& self, pid child)
       : receive_(
             self.receive(start_answer{std::move(child), link_mode::link, {}})) {
+    receive_.request.ack_from = receive_.pattern.child.block();
   }
   bool await_ready() { return receive_.await_ready(); }
   void await_suspend(std::coroutine_handle<> h) noexcept {
     receive_.await_suspend(h);
   }
   start_result await_resume() {
-    return linked_answer(receive_.await_resume(),
-                         std::move(receive_.pattern.child));
+    term got = receive_.await_resume();
+    if (receive_.request.reply)
+      return start_result::ok(std::move(receive_.pattern.child));
+    return linked_answer(got, std::move(receive_.pattern.child));
   }
 
 private:
@@ -444,7 +451,7 @@ private:
 
   void finish_init(init_result& r) {
     if (auto* ok = r.get_if<ok_result>()) {
-      ack(context_, starter(), term{atoms::ok, self()});
+      ack_ok(context_, starter());
       starter_ = pid{};
       apply(std::move(ok->next));
     } else if (r.get_if<ignore_result>()) {

@@ -7,12 +7,13 @@
 /// - closed: the process has exited; pushes fail and the sender deals with
 ///   the signal (a link or monitor gets `noproc`, a message is dropped).
 ///
-/// Another thread may count what is queued (`count_if`, for process_info)
-/// without a locked instruction on the push or take path: a reader
-/// announces itself in `readers_` before it looks at the head, and the
-/// owner, after taking the signals, waits for readers to leave before it
-/// touches them. Both sides are seq_cst, so either the owner sees the
-/// reader or the reader sees the head the owner left (see take_all).
+/// Another thread may look at the process while it runs (process_info,
+/// a timer joining it) without a locked instruction on the push, take or
+/// close path: it announces itself (`visit`) before it looks at the head,
+/// and the owner, after taking the signals or closing, waits for visitors
+/// to leave before it touches what it took. Both sides are seq_cst, so
+/// either the owner sees the visitor or the visitor sees the head the owner
+/// left (see visit).
 
 #include "otp/detail/signal.hpp"
 
@@ -55,7 +56,7 @@ public:
     if (head == nullptr || head == closed_tag() || head == blocked_tag())
       return nullptr;
     head = head_.exchange(nullptr, std::memory_order_seq_cst);
-    wait_for_readers();
+    wait_for_visitors();
     return reverse(head);
   }
 
@@ -90,32 +91,49 @@ public:
   }
 
   /// Closes the inbox for good and returns what was still queued, oldest
-  /// first. Owner only.
+  /// first. Once it returns, no visit that began before it is still on:
+  /// the process's state is the owner's alone. Owner only.
   [[nodiscard]] signal* close() noexcept {
     signal* head = head_.exchange(closed_tag(), std::memory_order_seq_cst);
+    wait_for_visitors();
     if (head == blocked_tag() || head == closed_tag())
       return nullptr;
-    wait_for_readers();
     return reverse(head);
   }
 
-  /// Counts the queued signals `pred` accepts. Thread-safe, and costs the
-  /// pushes and the owner nothing: the owner waits for it only if it takes
-  /// the signals while they are being counted.
-  template <class Pred>
-  [[nodiscard]] std::size_t count_if(Pred pred) const noexcept {
-    // seq_cst, paired with the owner's exchange and its load of readers_:
-    // either the owner sees this reader (and waits), or this sees what
-    // the owner left (and walks none of the signals it took).
-    readers_.fetch_add(1, std::memory_order_seq_cst);
-    std::size_t n = 0;
-    signal* s = head_.load(std::memory_order_seq_cst);
-    if (s != blocked_tag() && s != closed_tag())
-      for (; s; s = s->next)
-        n += pred(*s) ? 1 : 0;
-    readers_.fetch_sub(1, std::memory_order_release);
-    return n;
-  }
+  /// Another thread looking at the process, for as long as it lives: the
+  /// owner's take_all and close wait for it before they touch what they
+  /// took. It costs the pushes and the owner nothing while none is on.
+  class visit {
+  public:
+    explicit visit(const inbox& in) noexcept : in_(in) {
+      // seq_cst, paired with the owner's exchange and its load of
+      // visitors_: either the owner sees this visit (and waits), or this
+      // sees what the owner left (and walks none of the signals it took,
+      // and finds the inbox closed if it was).
+      in_.visitors_.fetch_add(1, std::memory_order_seq_cst);
+    }
+    ~visit() { in_.visitors_.fetch_sub(1, std::memory_order_release); }
+    visit(const visit&) = delete;
+    visit& operator=(const visit&) = delete;
+
+    /// Whether the process has ended: then nothing else of it may be read.
+    [[nodiscard]] bool closed() const noexcept { return in_.closed(); }
+
+    /// Counts the queued signals `pred` accepts.
+    template <class Pred>
+    [[nodiscard]] std::size_t count_if(Pred pred) const noexcept {
+      std::size_t n = 0;
+      signal* s = in_.head_.load(std::memory_order_seq_cst);
+      if (s != blocked_tag() && s != closed_tag())
+        for (; s; s = s->next)
+          n += pred(*s) ? 1 : 0;
+      return n;
+    }
+
+  private:
+    const inbox& in_;
+  };
 
   /// Walks queued signals newest first without taking them (testkit only,
   /// when no other thread can push).
@@ -129,12 +147,12 @@ public:
   }
 
 private:
-  /// After an exchange took the signals: no reader may still walk them.
-  /// A plain load when none is counting, as is nearly always the case.
-  void wait_for_readers() const noexcept {
-    for (int spins = 0; readers_.load(std::memory_order_seq_cst) != 0; ++spins)
+  /// After an exchange took the signals: no visitor may still walk them.
+  /// A plain load when none is on, as is nearly always the case.
+  void wait_for_visitors() const noexcept {
+    for (int spins = 0; visitors_.load(std::memory_order_seq_cst) != 0; ++spins)
       if (spins > 64)
-        std::this_thread::yield(); // the reader may have been preempted
+        std::this_thread::yield(); // the visitor may have been preempted
   }
 
   static signal* reverse(signal* s) noexcept {
@@ -159,9 +177,9 @@ private:
   }
 
   std::atomic<signal*> head_{nullptr};
-  /// Threads counting signals now (count_if). Beside head_: the owner
-  /// reads it right after its exchange, with that cache line in hand.
-  mutable std::atomic<std::uint32_t> readers_{0};
+  /// Threads visiting now (see visit). Beside head_: the owner reads it
+  /// right after its exchange, with that cache line in hand.
+  mutable std::atomic<std::uint32_t> visitors_{0};
 };
 
 } // namespace otp::detail

@@ -214,7 +214,8 @@ public:
   [[nodiscard]] bool is_alive() const noexcept { return !inbox_.closed(); }
   /// The registered name's atom index, or 0 for none. Registry only writes.
   std::atomic<std::uint32_t> name{0};
-  void fill_info(process_info& out) const;
+  /// process_info; false if the process has ended.
+  [[nodiscard]] bool fill_info(process_info& out) const;
 
   // -- testkit ----------------------------------------------------------------
 
@@ -247,9 +248,11 @@ protected:
   /// With a null `match` any message is taken.
   /// Messages still unboxed are boxed as the scan reaches them, except a
   /// call_reply whose tag is `*reply_tag`: that one is taken unboxed (its
-  /// message would match, being the reply a call waits for).
+  /// message would match, being the reply a call waits for); and so is a
+  /// start_ack from `ack_from` (a start's wait, which its ack ends).
   signal* take_matching(bool (*match)(const void*, const term&),
-                        const void* pred, const term* reply_tag = nullptr);
+                        const void* pred, const term* reply_tag = nullptr,
+                        const pid_block* ack_from = nullptr);
   /// Restarts selective scanning at the first message (after a receive).
   void reset_save_point() noexcept { save_ = nullptr; }
   [[nodiscard]] bool has_messages() const noexcept { return queue_head_; }
@@ -394,6 +397,9 @@ void send_gen_reply(const pid& to, term alias_tag, term reply,
 /// Sends `{'$gen_cast', Msg}` (a dead process drops it), unboxed for a
 /// local process. Thread-safe.
 void send_gen_cast(const pid& to, term msg);
+/// Sends `{ack, Started, {ok, Started}}` (a start that went well), unboxed
+/// for a local process. Thread-safe.
+void send_start_ack(const pid& to, pid started);
 /// Sends an exit signal (Erlang's exit/2) from `from` (the null pid when
 /// it comes from outside any process). Thread-safe.
 void send_exit(const pid& to, pid from, term reason);

@@ -44,6 +44,10 @@ enum class signal_kind : std::uint8_t {
                 ///< extra: a monitor's DOWN naming the dead process by
                 ///< pid, as most do. Unboxed, a process that takes many
                 ///< DOWNs later (a spawner) holds no tuple for each.
+  start_ack,    ///< `{ack, From, {ok, From}}`: a started server's answer
+                ///< that its init went well (proc_lib's init_ack), which
+                ///< its starter takes with no tuple built (see
+                ///< process_base::take_matching).
 };
 
 /// Whether `kind` carries a message (counted by message_queue_len).
