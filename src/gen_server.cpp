@@ -141,8 +141,8 @@ void ack(process& self, const pid& starter, term result) {
   self.send(starter, term{atoms::ack, self.self(), std::move(result)});
 }
 
-void ack_ok(process& self, const pid& starter) {
-  otp::detail::send_start_ack(starter, self.self());
+void ack_ok(process& self, const pid& starter, bool bare) {
+  otp::detail::send_start_ack(starter, self.control(), bare);
 }
 
 term current_exception_reason() noexcept {

@@ -231,12 +231,15 @@ void send_gen_cast(const pid& to, term msg) {
   send_signal(to, new signal{signal_kind::cast_request, std::move(msg)});
 }
 
-void send_start_ack(const pid& to, pid started) {
+void send_start_ack(const pid& to, process_base& started, bool bare) {
   if (!to.is_local()) {
-    send_message(to, term{atoms::ack, started, term{atoms::ok, started}});
+    const pid me = started.self();
+    send_message(to, term{atoms::ack, me, term{atoms::ok, me}});
     return;
   }
-  auto* s = make_signal(signal_kind::start_ack, std::move(started));
+  auto* s = make_signal(signal_kind::start_ack, bare ? pid{} : started.self());
+  s->seq =
+      reinterpret_cast<std::uintptr_t>(static_cast<const pid_block*>(&started));
   send_signal(to, s);
 }
 
@@ -438,7 +441,7 @@ signal* process_base::take_matching(bool (*match)(const void*, const term&),
       // (`match` would accept the `{Tag, Reply}` it stands for).
       take = true;
     } else if (ack_from && cur->kind == signal_kind::start_ack &&
-               cur->from.block() == ack_from) {
+               cur->seq == reinterpret_cast<std::uintptr_t>(ack_from)) {
       take = true; // as for the reply: the start waits for this ack
     } else {
       if (cur->kind != signal_kind::message)

@@ -25,6 +25,8 @@ term build_message(const signal& s, term from, term tag, term payload) {
     return term{atoms::DOWN, std::move(tag), atoms::process, std::move(from),
                 std::move(payload)};
   case signal_kind::start_ack:
+    if (!from.as_pid()) // a bare ack (see signal_kind::start_ack)
+      from = atoms::undefined;
     return term{atoms::ack, from, term{atoms::ok, from}};
   default:
     return payload;

@@ -553,7 +553,7 @@ public:
         // A gen_server: spawned here; a linked start with no timeout is
         // one receive, taken in the awaiting frame.
         gen_server::detail::start_begun begun =
-            worker->starter().begin(self, extra);
+            worker->starter().begin(self, extra, true);
         if (begun.simply_linked())
           ack_.emplace(self, std::move(begun.child));
         else

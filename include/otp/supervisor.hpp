@@ -247,8 +247,10 @@ public:
   server_starter& operator=(const server_starter&) = delete;
   virtual ~server_starter() = default;
   /// Spawns the server linked to `supervisor`, or fails at once.
-  virtual gen_server::detail::start_begun begin(process& supervisor,
-                                                const term& extra) const = 0;
+  /// `linked_ack_waits`: see gen_server::detail::begin_start.
+  virtual gen_server::detail::start_begun
+  begin(process& supervisor, const term& extra,
+        bool linked_ack_waits) const = 0;
 };
 
 /// `child_spec::worker<S>`'s start function: the start of `starter`, its
@@ -260,8 +262,8 @@ public:
       : starter_(std::move(s)) {}
   task<gen_server::start_result> operator()(process& supervisor,
                                             const term& extra) const {
-    return gen_server::detail::finish_start(supervisor,
-                                            starter_->begin(supervisor, extra));
+    return gen_server::detail::finish_start(
+        supervisor, starter_->begin(supervisor, extra, false));
   }
   [[nodiscard]] const server_starter& starter() const noexcept {
     return *starter_;
@@ -278,22 +280,23 @@ public:
   explicit server_starter_of(gen_server::start_options options, Args... args)
       : options_(std::move(options)), args_(std::move(args)...) {}
 
-  gen_server::detail::start_begun begin(process& supervisor,
-                                        const term& extra) const override {
+  gen_server::detail::start_begun begin(process& supervisor, const term& extra,
+                                        bool linked_ack_waits) const override {
     return std::apply(
         [&](const Args&... args) {
           if constexpr (std::is_constructible_v<S, const Args&...,
                                                 const term&>) {
             return gen_server::detail::begin_start<S>(
-                supervisor, gen_server::link_mode::link, options_, args...,
-                extra);
+                supervisor, gen_server::link_mode::link, options_,
+                linked_ack_waits, args..., extra);
           } else {
             if (!extra.is_nil())
               return gen_server::detail::start_begun{
                   gen_server::start_result::failed(
                       term{atom{"bad_extra_args"}, extra})};
             return gen_server::detail::begin_start<S>(
-                supervisor, gen_server::link_mode::link, options_, args...);
+                supervisor, gen_server::link_mode::link, options_,
+                linked_ack_waits, args...);
           }
         },
         args_);

@@ -29,6 +29,10 @@ struct start_info {
   /// is `parent` (one pid fewer to copy into the child, and to release).
   pid starter;
   pid parent; ///< the linked starter; null for start/start_monitor
+  /// The starter takes the ack of a start that goes well as it comes
+  /// (linked_ack), never as a message: that ack then carries no pid (one
+  /// pid copy fewer, and its release).
+  bool bare_ack = false;
   std::optional<server_name> name;
   bool trace = false;
   std::optional<std::chrono::milliseconds> hibernate_after;
@@ -67,8 +71,9 @@ enum class message_kind : std::uint8_t {
 
 /// `{ack, Self, Return}` to the starter.
 void ack(process& self, const pid& starter, term result);
-/// `{ack, Self, {ok, Self}}` to the starter, unboxed (see send_start_ack).
-void ack_ok(process& self, const pid& starter);
+/// `{ack, Self, {ok, Self}}` to the starter, unboxed (see send_start_ack);
+/// `bare`: with no pid in it (see start_info::bare_ack).
+void ack_ok(process& self, const pid& starter, bool bare);
 /// The exit reason for the exception in flight, or for `e`.
 [[nodiscard]] term current_exception_reason() noexcept;
 [[nodiscard]] term exception_reason_of(std::exception_ptr e) noexcept;
@@ -250,7 +255,7 @@ public:
                  Args&&... args)
       : coroutine_process_base(rt, otp::detail::next_process_number(rt)),
         context_(*this), starter_(std::move(info.starter)),
-        ctx_(context_, std::move(info)) {
+        bare_ack_(info.bare_ack), ctx_(context_, std::move(info)) {
     server_.emplace(std::forward<Args>(args)...);
     bind(*server_, context_, ctx_);
   }
@@ -451,7 +456,7 @@ private:
 
   void finish_init(init_result& r) {
     if (auto* ok = r.get_if<ok_result>()) {
-      ack_ok(context_, starter());
+      ack_ok(context_, starter(), bare_ack_);
       starter_ = pid{};
       apply(std::move(ok->next));
     } else if (r.get_if<ignore_result>()) {
@@ -810,7 +815,8 @@ private:
   }
 
   process context_;
-  pid starter_; ///< until the start is answered; null: ctx_.parent
+  pid starter_;   ///< until the start is answered; null: ctx_.parent
+  bool bare_ack_; ///< see start_info::bare_ack
   server_context ctx_;
   std::optional<S> server_;
   std::optional<term> pending_continue_;
@@ -831,13 +837,19 @@ otp::detail::process_base* make_server(otp::detail::runtime_core& rt,
 }
 
 /// A start up to its ack wait, with no coroutine: the server is spawned
-/// (linked or monitored) unless its name is taken.
+/// (linked or monitored) unless its name is taken. `linked_ack_waits`: the
+/// caller waits with linked_ack when the start is simply_linked (see
+/// start_info::bare_ack).
 template <class S, class... Args>
 start_begun begin_start(process& self, link_mode mode, const start_options& opt,
-                        Args&&... args) {
+                        bool linked_ack_waits, Args&&... args) {
   const bool linked = mode == link_mode::link;
-  start_info info{linked ? pid{} : self.self(), linked ? self.self() : pid{},
-                  opt.name, opt.trace, opt.hibernate_after};
+  start_info info{linked ? pid{} : self.self(),
+                  linked ? self.self() : pid{},
+                  linked_ack_waits && linked && opt.timeout == infinity,
+                  opt.name,
+                  opt.trace,
+                  opt.hibernate_after};
   auto& rt = self.control().runtime();
   // A taken name fails the start before anything is spawned (OTP's gen).
   if (info.name) {
@@ -862,8 +874,8 @@ start_begun begin_start(process& self, link_mode mode, const start_options& opt,
 template <class S, class... Args>
 task<start_result> start(process& self, link_mode mode, start_options opt,
                          Args&&... args) {
-  return finish_start(
-      self, begin_start<S>(self, mode, opt, std::forward<Args>(args)...));
+  return finish_start(self, begin_start<S>(self, mode, opt, false,
+                                           std::forward<Args>(args)...));
 }
 
 template <class S, class... Args>
@@ -873,8 +885,8 @@ start_result start_blocking(runtime& rt, start_options opt, Args&&... args) {
       return start_result::failed(term{atom{"already_started"}, holder});
   }
   scoped_mailbox starter{rt};
-  start_info info{starter.self(), pid{}, std::move(opt.name), opt.trace,
-                  opt.hibernate_after};
+  start_info info{starter.self(),      pid{},     false,
+                  std::move(opt.name), opt.trace, opt.hibernate_after};
   auto* child =
       make_server<S>(rt.core(), std::move(info), std::forward<Args>(args)...);
   pid id = child->self();

@@ -397,9 +397,10 @@ void send_gen_reply(const pid& to, term alias_tag, term reply,
 /// Sends `{'$gen_cast', Msg}` (a dead process drops it), unboxed for a
 /// local process. Thread-safe.
 void send_gen_cast(const pid& to, term msg);
-/// Sends `{ack, Started, {ok, Started}}` (a start that went well), unboxed
-/// for a local process. Thread-safe.
-void send_start_ack(const pid& to, pid started);
+/// `started` sends `{ack, Started, {ok, Started}}` (a start that went
+/// well), unboxed for a local process. `bare`: with no pid in it, for a
+/// starter that takes it unboxed (see gen_server's start_info::bare_ack).
+void send_start_ack(const pid& to, process_base& started, bool bare);
 /// Sends an exit signal (Erlang's exit/2) from `from` (the null pid when
 /// it comes from outside any process). Thread-safe.
 void send_exit(const pid& to, pid from, term reason);

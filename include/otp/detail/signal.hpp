@@ -47,7 +47,10 @@ enum class signal_kind : std::uint8_t {
   start_ack,    ///< `{ack, From, {ok, From}}`: a started server's answer
                 ///< that its init went well (proc_lib's init_ack), which
                 ///< its starter takes with no tuple built (see
-                ///< process_base::take_matching).
+                ///< process_base::take_matching); seq: the address of
+                ///< From's block, which the starter matches. A bare ack
+                ///< has no From: only its starter's linked_ack takes it,
+                ///< never as a message (boxed, it names `undefined`).
 };
 
 /// Whether `kind` carries a message (counted by message_queue_len).
