@@ -110,7 +110,7 @@ term response::to_term() const {
 namespace detail {
 
 server_context::server_context(process& s, start_info&& info)
-    : self(s), parent(info.parent ? std::move(info.parent) : s.self()),
+    : self(s), own_parent(info.linked ? pid{} : s.self()),
       name(std::move(info.name)), hibernate_after(info.hibernate_after),
       trace(info.trace) {}
 
@@ -179,7 +179,7 @@ void report_terminating(const server_context& ctx, const term& last_message,
 
 void trace_in(const server_context& ctx, const term& msg) {
   const auto name = to_string(ctx.name_term());
-  switch (classify(msg, ctx.parent)) {
+  switch (classify(msg, ctx.parent())) {
   case message_kind::call:
     log_notice("*DBG* {} got call {} from {}", name, to_string(msg[2]),
                to_string(msg[1][0]));

@@ -125,6 +125,16 @@ void process_base::clear_inline(pid& slot) noexcept {
 
 bool process_base::remove_link(const pid& to) noexcept {
   if (link_ && link_ == to) {
+    if (link_is_parent_) {
+      link_is_parent_ = false;
+      pid parent;
+      {
+        std::lock_guard lock{lock_};
+        parent = std::move(link_);
+      }
+      keep_parent(std::move(parent)); // not released: still the parent
+      return true;
+    }
     clear_inline(link_);
     return true;
   }
@@ -686,13 +696,14 @@ bool process_base::demonitor(const ref& tag, bool flush) noexcept {
   return active;
 }
 
-void process_base::adopt_link(process_base& child) {
+void process_base::adopt_link(process_base& child, bool as_parent) {
   take_signals_now_and_then();
   add_link(child.self());
   // The child's first link, in its inline slot, without its lock: not yet
   // started, the child is seen by no other thread (process_info needs a
   // pid only its spawner holds), and the lock is a locked instruction.
   child.link_ = self();
+  child.link_is_parent_ = as_parent;
 }
 
 ref process_base::adopt_monitor(process_base& child) {

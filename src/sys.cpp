@@ -43,12 +43,12 @@ term status(const server_context& ctx, server_base& server) {
       {term{atom{"header"},
             text("Status for generic server " + to_string(ctx.name_term()))},
        term{atom{"data"}, term::list({term{text("Status"), sys_state},
-                                      term{text("Parent"), ctx.parent},
+                                      term{text("Parent"), ctx.parent()},
                                       term{text("Logged events"), term{}}})},
        term{atom{"data"}, term::list({term{text("State"), state}})}});
   return term{atom{"status"}, ctx.self.self(),
               term{atom{"module"}, atoms::gen_server},
-              term::list({term{}, sys_state, ctx.parent, term{}, misc})};
+              term::list({term{}, sys_state, ctx.parent(), term{}, misc})};
 }
 
 } // namespace

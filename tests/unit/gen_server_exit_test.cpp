@@ -483,6 +483,26 @@ TEST_F(GenServerExit, ParentExitKillsANonTrappingServerWithoutTerminate) {
   EXPECT_TRUE(errors().empty());
 }
 
+// erl: {ok, S} = gen_server:start_link(M, Trap, []), unlink(S),
+// exit(S, bye): the server runs terminate(bye). Unlinked, the starter is
+// still its parent, whose 'EXIT' it obeys.
+TEST_F(GenServerExit, TheParentStaysTheParentAfterAnUnlink) {
+  otp::testkit kit;
+  parent_run run;
+  run.parent = kit.spawn([&run](otp::process& self) -> otp::task<> {
+    auto started = co_await gs::start_link<ter>(
+        self, {}, ter_options{&run.log, "srv"_a, true});
+    run.server = *started;
+    self.unlink(run.server);
+    self.exit(run.server, "bye"_a);
+    co_await self.receive([](const term&) { return false; });
+  });
+  kit.run_until_idle();
+  EXPECT_EQ(run.log, (journal{terminated("srv"_a, "bye"_a)}));
+  EXPECT_EQ(kit.exit_reason(run.server), term{"bye"_a});
+  EXPECT_TRUE(kit.info(run.parent)->links.empty());
+}
+
 TEST_F(GenServerExit, NonParentExitsGoToHandleInfoOfATrappingServer) {
   otp::testkit kit;
   journal log;

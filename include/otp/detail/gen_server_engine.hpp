@@ -26,9 +26,12 @@ inline constexpr bool is_task<task<T>> = true;
 /// What a new server process is told by its starter.
 struct start_info {
   /// Who hears how the start went; null for a linked start, whose starter
-  /// is `parent` (one pid fewer to copy into the child, and to release).
+  /// is its parent.
   pid starter;
-  pid parent; ///< the linked starter; null for start/start_monitor
+  /// A linked start: the starter is the parent, and the server's link to it
+  /// (adopt_link as_parent) says so, with no other copy of its pid to make
+  /// and release. Otherwise the server is its own parent (OTP).
+  bool linked = false;
   /// The starter takes the ack of a start that goes well as it comes
   /// (linked_ack), never as a message: that ack then carries no pid (one
   /// pid copy fewer, and its release).
@@ -44,7 +47,15 @@ struct server_context {
   server_context(process& self, start_info&& info);
 
   process& self;
-  pid parent; ///< the process to obey when it exits (self when unlinked)
+  /// The process to obey when it exits: the linked starter (held by the
+  /// link while it lasts, see process_base::linked_parent), or this very
+  /// process when started unlinked.
+  [[nodiscard]] const pid& parent() const noexcept {
+    return own_parent ? own_parent : self.control().linked_parent();
+  }
+  /// The parent when the link does not hold it: for an unlinked start, or
+  /// once the link to the parent is gone (see process_base::keep_parent).
+  pid own_parent;
   std::optional<server_name> name;
   /// The registered name, or the pid: what reports and sys print.
   [[nodiscard]] term name_term() const;
@@ -320,7 +331,7 @@ private:
       if (budget <= 0)
         return step_result::yielded;
       otp::detail::signal* s =
-          ctx_.suspended ? take_matching(&accepts_when_suspended, &ctx_.parent)
+          ctx_.suspended ? take_matching(&accepts_when_suspended, &ctx_)
                          : pop_signal();
       if (!s) {
         if (wait_ms_ < 0)
@@ -374,8 +385,8 @@ private:
     on_message(std::move(msg));
   }
 
-  static bool accepts_when_suspended(const void* parent, const term& m) {
-    auto k = classify(m, *static_cast<const pid*>(parent));
+  static bool accepts_when_suspended(const void* ctx, const term& m) {
+    auto k = classify(m, static_cast<const server_context*>(ctx)->parent());
     return k == message_kind::system || k == message_kind::parent_exit;
   }
 
@@ -512,7 +523,7 @@ private:
   }
 
   void on_message(term msg) {
-    const message_kind kind = classify(msg, ctx_.parent);
+    const message_kind kind = classify(msg, ctx_.parent());
     if (kind != message_kind::system) { // sys neither counts nor traces them
       ++ctx_.messages_in;
       if (ctx_.trace)
@@ -791,17 +802,21 @@ private:
   /// Who hears how the start went: the starter, or the parent of a linked
   /// start (see start_info::starter).
   [[nodiscard]] const pid& starter() const noexcept {
-    return starter_ ? starter_ : ctx_.parent;
+    return starter_ ? starter_ : ctx_.parent();
   }
 
   // -- process plumbing -------------------------------------------------------
+
+  void keep_parent(pid&& parent) noexcept override {
+    ctx_.own_parent = std::move(parent);
+  }
 
   void release_user_state() noexcept override {
     base::release_user_state();
     server_.reset();
     // The context holds pids of this very process (its parent when
     // unlinked, its name for reports): they would keep it alive forever.
-    ctx_.parent = pid{};
+    ctx_.own_parent = pid{};
     starter_ = pid{};
     pending_continue_.reset();
     pending_stop_.reset();
@@ -815,7 +830,7 @@ private:
   }
 
   process context_;
-  pid starter_;   ///< until the start is answered; null: ctx_.parent
+  pid starter_;   ///< until the start is answered; null: ctx_.parent()
   bool bare_ack_; ///< see start_info::bare_ack
   server_context ctx_;
   std::optional<S> server_;
@@ -845,7 +860,7 @@ start_begun begin_start(process& self, link_mode mode, const start_options& opt,
                         bool linked_ack_waits, Args&&... args) {
   const bool linked = mode == link_mode::link;
   start_info info{linked ? pid{} : self.self(),
-                  linked ? self.self() : pid{},
+                  linked,
                   linked_ack_waits && linked && opt.timeout == infinity,
                   opt.name,
                   opt.trace,
@@ -864,7 +879,7 @@ start_begun begin_start(process& self, link_mode mode, const start_options& opt,
   pid id = child->self();
   ref monitor;
   if (mode == link_mode::link)
-    self.control().adopt_link(*child);
+    self.control().adopt_link(*child, true);
   else
     monitor = self.control().adopt_monitor(*child);
   otp::detail::start_process(rt, child);
@@ -885,7 +900,7 @@ start_result start_blocking(runtime& rt, start_options opt, Args&&... args) {
       return start_result::failed(term{atom{"already_started"}, holder});
   }
   scoped_mailbox starter{rt};
-  start_info info{starter.self(),      pid{},     false,
+  start_info info{starter.self(),      false,     false,
                   std::move(opt.name), opt.trace, opt.hibernate_after};
   auto* child =
       make_server<S>(rt.core(), std::move(info), std::forward<Args>(args)...);

@@ -202,7 +202,9 @@ public:
   /// For spawn_link and spawn_monitor, before the child is started (so the
   /// link or monitor is atomic with the spawn, and the child is touched
   /// while no other thread can see it). Parent side: owner only.
-  void adopt_link(process_base& child);
+  /// `as_parent`: the child's link to us also says who its parent is (a
+  /// gen_server's, see linked_parent), so it keeps no other copy of our pid.
+  void adopt_link(process_base& child, bool as_parent = false);
   [[nodiscard]] ref adopt_monitor(process_base& child);
 
   // -- any thread -------------------------------------------------------------
@@ -212,6 +214,13 @@ public:
   /// runtime_core::register_name), so ending costs no other locked
   /// instruction.
   [[nodiscard]] bool is_alive() const noexcept { return !inbox_.closed(); }
+  /// The parent that adopt_link(as_parent) linked, while that link lasts;
+  /// null otherwise (then keep_parent has been given it). Owner only.
+  [[nodiscard]] const pid& linked_parent() const noexcept {
+    static const pid none;
+    return link_is_parent_ ? link_ : none;
+  }
+
   /// The registered name's atom index, or 0 for none. Registry only writes.
   std::atomic<std::uint32_t> name{0};
   /// process_info; false if the process has ended.
@@ -240,6 +249,10 @@ protected:
   [[nodiscard]] virtual std::size_t user_memory() const noexcept = 0;
   /// A push found the process waiting: make it run. Default: schedule it.
   virtual void wake() noexcept;
+  /// The link to the parent (see adopt_link) is gone, by unlink or by the
+  /// parent's exit, but it stays the parent: a kind that needs to know
+  /// takes the pid here. Default: dropped.
+  virtual void keep_parent(pid&& parent) noexcept { (void)parent; }
 
   // -- the message queue (owner only) -----------------------------------------
 
@@ -344,6 +357,7 @@ private:
   std::atomic<bool> trap_exit_{false}; ///< owner writes; process_info reads
   bool exiting_ = false;
   bool exit_by_signal_ = false;      ///< an exit signal (not the code) ended it
+  bool link_is_parent_ = false;      ///< see linked_parent
   std::uint8_t ops_since_drain_ = 0; ///< see take_signals_now_and_then
 };
 
