@@ -112,7 +112,7 @@ namespace detail {
 server_context::server_context(process& s, start_info&& info)
     : self(s), own_parent(info.linked ? pid{} : s.self()),
       name(std::move(info.name)), hibernate_after(info.hibernate_after),
-      trace(info.trace) {}
+      trace(info.trace), bare_ack(info.bare_ack) {}
 
 term server_context::name_term() const {
   return name ? name->to_term() : term{self.self()};

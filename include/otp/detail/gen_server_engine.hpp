@@ -63,6 +63,7 @@ struct server_context {
   bool trace = false;
   bool suspended = false;
   bool statistics = false;
+  bool bare_ack = false;        ///< see start_info::bare_ack
   std::int64_t stats_start = 0; ///< system_clock seconds
   std::uint64_t messages_in = 0;
   std::uint64_t messages_out = 0;
@@ -266,7 +267,7 @@ public:
                  Args&&... args)
       : coroutine_process_base(rt, otp::detail::next_process_number(rt)),
         context_(*this), starter_(std::move(info.starter)),
-        bare_ack_(info.bare_ack), ctx_(context_, std::move(info)) {
+        ctx_(context_, std::move(info)) {
     server_.emplace(std::forward<Args>(args)...);
     bind(*server_, context_, ctx_);
   }
@@ -467,7 +468,7 @@ private:
 
   void finish_init(init_result& r) {
     if (auto* ok = r.get_if<ok_result>()) {
-      ack_ok(context_, starter(), bare_ack_);
+      ack_ok(context_, starter(), ctx_.bare_ack);
       starter_ = pid{};
       apply(std::move(ok->next));
     } else if (r.get_if<ignore_result>()) {
@@ -830,8 +831,7 @@ private:
   }
 
   process context_;
-  pid starter_;   ///< until the start is answered; null: ctx_.parent()
-  bool bare_ack_; ///< see start_info::bare_ack
+  pid starter_; ///< until the start is answered; null: ctx_.parent()
   server_context ctx_;
   std::optional<S> server_;
   std::optional<term> pending_continue_;
