@@ -32,6 +32,7 @@ runtime_core::runtime_core(std::unique_ptr<internal::scheduler> sched,
                            bool manual_time)
     : sched_(std::move(sched)), timers_(*this, manual_time),
       id_(core_ids.fetch_add(1, std::memory_order_relaxed)),
+      worker_live_(std::make_unique<live_shard[]>(sched_->workers())),
       applications_(std::make_unique<application_registry>()) {
   sched_->start();
 }
@@ -51,26 +52,35 @@ std::uint64_t runtime_core::next_number() noexcept {
   return b.next++;
 }
 
-void runtime_core::add(process_base* p) noexcept {
+void runtime_core::count_live(std::int64_t by) noexcept {
+  if (const int w = sched_->worker_index(); w >= 0) {
+    auto& c = worker_live_[static_cast<std::size_t>(w)].count;
+    c.store(c.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);
+    return;
+  }
   live_[this_thread_shard() % live_shards].count.fetch_add(
-      1, std::memory_order_relaxed);
+      by, std::memory_order_relaxed);
+}
+
+void runtime_core::add(process_base* p) noexcept {
+  count_live(1);
   p->table_index = table_.add(p);
 }
 
 std::size_t runtime_core::live() const noexcept {
   std::int64_t sum = 0;
   for (auto& s : live_)
-    sum += s.count.load(std::memory_order_seq_cst);
+    sum += s.count.load(std::memory_order_relaxed);
+  for (std::size_t i = 0; i < sched_->workers(); ++i)
+    sum += worker_live_[i].count.load(std::memory_order_relaxed);
   return sum < 0 ? 0 : static_cast<std::size_t>(sum);
 }
 
 void runtime_core::count_exit() noexcept {
-  // seq_cst, paired with shutdown's flag store and its reading of the
-  // counts: either shutdown sees this exit counted, or this sees the flag
-  // and wakes it to count again.
-  live_[this_thread_shard() % live_shards].count.fetch_sub(
-      1, std::memory_order_seq_cst);
-  if (shutting_down_.load(std::memory_order_seq_cst)) {
+  count_live(-1);
+  // A shutdown waiting for the count to reach zero hears of it here, or
+  // sees it when it looks again (see wait_all_exited).
+  if (shutting_down_.load(std::memory_order_relaxed)) {
     std::lock_guard lock{exited_mutex_};
     all_exited_.notify_all();
   }
@@ -200,8 +210,13 @@ void runtime_core::shutdown() noexcept {
 }
 
 void runtime_core::wait_all_exited() noexcept {
+  // The wake-up from count_exit is a hint, not a handshake: a worker's
+  // count is a plain store, which the flag's load may pass. So the wait
+  // also looks again every millisecond.
   std::unique_lock lock{exited_mutex_};
-  all_exited_.wait(lock, [this] { return live() == 0; });
+  while (!all_exited_.wait_for(lock, std::chrono::milliseconds{1},
+                               [this] { return live() == 0; })) {
+  }
 }
 
 } // namespace otp::detail

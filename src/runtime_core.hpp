@@ -100,14 +100,19 @@ private:
   /// Tells runtimes apart in the threads' blocks of numbers.
   const std::uint64_t id_;
   internal::process_table table_;
-  /// Live processes, counted in per-thread shards: a spawn on one worker
-  /// and the exit on another would otherwise move one cache line between
-  /// the cores per process. The sum is the count.
+  /// Live processes, counted in shards: a spawn on one worker and the exit
+  /// on another would otherwise move one cache line between the cores per
+  /// process. Each worker thread has a shard of its own, which it alone
+  /// writes, with plain stores (no locked instruction); other threads share
+  /// `live_`, by thread, with atomic adds. The sum is the count.
   struct alignas(64) live_shard {
     std::atomic<std::int64_t> count{0};
   };
   static constexpr std::size_t live_shards = 8;
   std::array<live_shard, live_shards> live_;
+  std::unique_ptr<live_shard[]> worker_live_;
+  /// Adds `by` to the calling thread's shard of the live count.
+  void count_live(std::int64_t by) noexcept;
   std::mutex exited_mutex_;
   std::condition_variable all_exited_;
   std::atomic<bool> shutting_down_{false};

@@ -52,6 +52,9 @@ public:
   virtual void stop() noexcept = 0;
   /// The number of worker threads (1 for the deterministic one).
   [[nodiscard]] virtual std::size_t workers() const noexcept = 0;
+  /// The calling thread's number among this scheduler's worker threads
+  /// (below workers()), or -1 for any other thread.
+  [[nodiscard]] virtual int worker_index() const noexcept { return -1; }
 };
 
 /// Runs processes one turn at a time on the caller's thread.

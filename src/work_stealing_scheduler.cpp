@@ -348,6 +348,11 @@ public:
     return workers_.size();
   }
 
+  [[nodiscard]] int worker_index() const noexcept override {
+    const worker* w = local_worker();
+    return w ? static_cast<int>(w->index) : -1;
+  }
+
 private:
   /// Sends in one turn to the process in `next` before it is released to
   /// other workers (see pushed_to_runnable).
