@@ -48,9 +48,12 @@ enum class signal_kind : std::uint8_t {
                 ///< that its init went well (proc_lib's init_ack), which
                 ///< its starter takes with no tuple built (see
                 ///< process_base::take_matching); seq: the address of
-                ///< From's block, which the starter matches. A bare ack
-                ///< has no From: only its starter's linked_ack takes it,
-                ///< never as a message (boxed, it names `undefined`).
+                ///< From's block, which the starter matches (no other
+                ///< block can have it meanwhile: the starter holds the
+                ///< child's pid, and a left-over ack holds From). A bare
+                ///< ack has no From: only its starter's linked_ack takes
+                ///< it, which waits until it does, and never as a message
+                ///< (boxed, it would name `undefined`).
 };
 
 /// Whether `kind` carries a message (counted by message_queue_len).
