@@ -374,19 +374,11 @@ bool start_answer::operator()(const term& m) const {
                                   : is_down_for(m, monitor));
 }
 
-start_result linked_answer(const term& got, pid child) {
+start_result linked_answer(const term& got, const pid& child) {
   const term& answer = got.elements()[2]; // an ack, or {'EXIT', Child, R}
-  if (!is_ack_from(got, child))
-    return start_result::failed(answer);
-  // gen_server's own ack, {ok, Child}: the result takes `child` itself
-  // rather than a copy of the message's (a locked increment, and the
-  // release of `child` another).
-  if (answer.is_tuple(2)) {
-    const auto e = answer.elements();
-    if (e[0].is_atom(atoms::ok) && e[1].is_pid() && e[1].as_pid() == child)
-      return start_result::ok(std::move(child));
-  }
-  return from_ack(answer);
+  // An ack that went well never comes here: linked_ack takes it unboxed.
+  return is_ack_from(got, child) ? from_ack(answer)
+                                 : start_result::failed(answer);
 }
 
 task<start_result> finish_start(process& self, start_begun begun) {

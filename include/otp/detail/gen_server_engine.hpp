@@ -167,7 +167,7 @@ task<start_result> finish_start(process& self, start_begun begun);
 
 /// The result of a linked start from what its starter took: the ack's
 /// answer, or the reason of the child's EXIT.
-[[nodiscard]] start_result linked_answer(const term& got, pid child);
+[[nodiscard]] start_result linked_answer(const term& got, const pid& child);
 
 /// await_ack for a start that is `simply_linked`, in the starter's own
 /// coroutine frame: `co_await linked_ack{self, child}` is one receive. The
@@ -188,7 +188,7 @@ public:
     term got = receive_.await_resume();
     if (receive_.request.reply)
       return start_result::ok(std::move(receive_.pattern.child));
-    return linked_answer(got, std::move(receive_.pattern.child));
+    return linked_answer(got, receive_.pattern.child);
   }
 
 private:
